@@ -1,0 +1,385 @@
+/* supervisor.c: `consul agent`, the parent of the role processes. One loop over the role
+ * table starts, restarts and stops them. */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "roles.h"
+#include "rpc.h"
+#include "rpc_ops.h"
+#include "version.h"
+
+#define MAX_ROLES 8
+#define BACKOFF_FIRST_S 0.1
+#define BACKOFF_MAX_S 30.0
+/* A child that exits with an error this soon after its first start could not set itself up
+ * (bad config, port in use): the agent as a whole has failed to start. */
+#define STARTUP_GRACE_S 2.0
+/* A child that ran this long before dying gets its backoff reset. */
+#define HEALTHY_RUN_S 10.0
+#define STOP_TIMEOUT_S 5.0
+
+struct child {
+	const struct role *role;
+	char *binary;
+	pid_t pid;
+	ev_child watcher;
+	ev_timer restart_timer;
+	ev_tstamp started_at;
+	double backoff_s;
+	bool first_run;
+	struct agent *agent;
+};
+
+struct agent {
+	struct ev_loop *loop;
+	struct config cfg;
+	int flag_argc;
+	char **flag_argv; /* the agent's flags, plus -data-dir for -dev: what every child gets */
+	char *dev_dir;
+	struct child children[MAX_ROLES];
+	size_t nchildren;
+	bool stopping;
+	int exit_code;
+	ev_signal sigint, sigterm, sighup;
+	ev_timer stop_timer;
+	struct rpc_server *control;
+};
+
+static void child_start(struct child *c);
+
+static size_t children_running(const struct agent *a)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->nchildren; i++)
+		n += a->children[i].pid > 0;
+	return n;
+}
+
+static void agent_stop(struct agent *a, int exit_code)
+{
+	if (a->stopping)
+		return;
+	a->stopping = true;
+	a->exit_code = exit_code;
+	log_info("shutting down: stopping %zu roles", children_running(a));
+	for (size_t i = 0; i < a->nchildren; i++) {
+		struct child *c = &a->children[i];
+		ev_timer_stop(a->loop, &c->restart_timer);
+		if (c->pid > 0)
+			kill(c->pid, SIGTERM);
+	}
+	ev_timer_start(a->loop, &a->stop_timer);
+	if (children_running(a) == 0)
+		ev_break(a->loop, EVBREAK_ALL);
+}
+
+static void stop_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+	for (size_t i = 0; i < a->nchildren; i++) {
+		struct child *c = &a->children[i];
+		if (c->pid > 0) {
+			log_warnx("%s did not stop in %.0f s: killing it", c->role->binary, STOP_TIMEOUT_S);
+			kill(c->pid, SIGKILL);
+		}
+	}
+}
+
+static void describe_exit(int status, char *out, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(out, len, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(out, len, "exited with code %d", WEXITSTATUS(status));
+}
+
+static void child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct child *c = w->data;
+	struct agent *a = c->agent;
+	ev_child_stop(loop, w);
+	char how[96];
+	describe_exit(w->rstatus, how, sizeof how);
+	c->pid = 0;
+	if (a->stopping) {
+		log_debug("%s stopped (%s)", c->role->binary, how);
+		if (children_running(a) == 0)
+			ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	double ran_s = ev_now(loop) - c->started_at;
+	if (c->first_run && ran_s < STARTUP_GRACE_S && WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) != 0) {
+		log_error("%s failed to start (%s); its reason is logged above", c->role->binary, how);
+		agent_stop(a, 1);
+		return;
+	}
+	if (ran_s >= HEALTHY_RUN_S)
+		c->backoff_s = BACKOFF_FIRST_S;
+	log_warnx("%s %s after %.1f s; restarting it in %.1f s", c->role->binary, how, ran_s, c->backoff_s);
+	ev_timer_set(&c->restart_timer, c->backoff_s, 0);
+	ev_timer_start(loop, &c->restart_timer);
+	c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : c->backoff_s * 2;
+}
+
+static void restart_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct child *c = w->data;
+	c->first_run = false;
+	child_start(c);
+}
+
+/* Runs in the forked child: becomes the role binary, or exits 127. */
+static void child_exec(struct child *c)
+{
+	struct agent *a = c->agent;
+	/* Its own process group, so a terminal's ^C reaches only the supervisor, which then
+	 * stops the roles in order; and death with the supervisor, so none is orphaned. */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	char **argv = calloc((size_t)a->flag_argc + 2, sizeof *argv);
+	if (!argv)
+		_exit(127);
+	argv[0] = c->binary;
+	for (int i = 0; i < a->flag_argc; i++)
+		argv[i + 1] = a->flag_argv[i];
+	execvp(c->binary, argv);
+	fprintf(stderr, "consul: exec %s: %s\n", c->binary, strerror(errno));
+	_exit(127);
+}
+
+static void child_start(struct child *c)
+{
+	struct agent *a = c->agent;
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_warn("fork for %s", c->role->binary);
+		ev_timer_set(&c->restart_timer, c->backoff_s, 0);
+		ev_timer_start(a->loop, &c->restart_timer);
+		return;
+	}
+	if (pid == 0)
+		child_exec(c);
+	c->pid = pid;
+	c->started_at = ev_now(a->loop);
+	ev_child_set(&c->watcher, pid, 0);
+	ev_child_start(a->loop, &c->watcher);
+	log_debug("started %s (pid %d)", c->role->binary, (int)pid);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void agent_reload(struct agent *a)
+{
+	struct config fresh;
+	char err[1024];
+	log_info("reloading configuration");
+	if (config_load(&fresh, a->flag_argc, a->flag_argv, err, sizeof err) < 0) {
+		log_error("failed to reload configuration, keeping the old one: %s", err);
+		return;
+	}
+	config_free(&a->cfg);
+	a->cfg = fresh;
+	log_set_level(a->cfg.log_level);
+	for (size_t i = 0; i < a->nchildren; i++)
+		if (a->children[i].pid > 0)
+			kill(a->children[i].pid, SIGHUP);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct agent *a = w->data;
+	if (w->signum == SIGHUP) {
+		agent_reload(a);
+		return;
+	}
+	log_info("caught signal: %s", strsignal(w->signum));
+	agent_stop(a, 0);
+}
+
+static void control_cb(void *arg, struct rpc_req *req, unsigned op, const char *args, size_t len)
+{
+	struct agent *a = arg;
+	switch (op) {
+	case RPC_CONTROL_RELOAD:
+		agent_reload(a);
+		rpc_reply_simple(req, 200, 1, "", 0);
+		break;
+	case RPC_CONTROL_SHUTDOWN:
+		rpc_reply_simple(req, 200, 1, "", 0);
+		agent_stop(a, 0);
+		break;
+	default:
+		rpc_reply_simple(req, 400, 1, "unknown request", 15);
+	}
+}
+
+static void print_banner(const struct config *cfg)
+{
+	printf("==> Starting Consul agent...\n"
+	       "               Version: '%s'\n"
+	       "               Node ID: '%s'\n"
+	       "             Node name: '%s'\n"
+	       "            Datacenter: '%s' (Segment: '%s')\n"
+	       "                Server: %s (Bootstrap: %s)\n"
+	       "           Client Addr: [%s] (HTTP: %d, HTTPS: %d, DNS: %d)\n"
+	       "          Cluster Addr: %s (LAN: %d, WAN: %d)\n"
+	       "\n==> Log data will now stream in as it occurs:\n\n",
+	       CONSUL_VERSION, cfg->node_id ? cfg->node_id : "", cfg->node_name, cfg->datacenter,
+	       cfg->server ? "<all>" : "", cfg->server ? "true" : "false",
+	       cfg->bootstrap || cfg->bootstrap_expect == 1 ? "true" : "false", cfg->client_addr, cfg->port_http,
+	       cfg->port_https, cfg->port_dns, cfg->advertise_addr, cfg->port_serf_lan, cfg->port_serf_wan);
+	fflush(stdout);
+}
+
+static int write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* Builds the children's flags: ours, plus the run's data dir under -dev. */
+static int child_flags(struct agent *a, int argc, char **argv)
+{
+	a->flag_argv = calloc((size_t)argc + 2, sizeof *a->flag_argv);
+	if (!a->flag_argv)
+		return -ENOMEM;
+	for (int i = 0; i < argc; i++)
+		a->flag_argv[i] = argv[i];
+	a->flag_argc = argc;
+	if (a->dev_dir && asprintf(&a->flag_argv[a->flag_argc++], "-data-dir=%s", a->dev_dir) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int agent_setup(struct agent *a, int argc, char **argv)
+{
+	char err[1024];
+	int rc = config_load(&a->cfg, argc, argv, err, sizeof err);
+	if (rc == -2) {
+		printf("Usage: consul agent [options]\n\n  Starts the Consul agent and runs until an interrupt is received.\n\n");
+		config_usage(stdout);
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "consul: %s\n", err);
+		return 1;
+	}
+	if (a->cfg.dev && !a->cfg.data_dir) {
+		char tmpl[] = "/tmp/consul-dev-XXXXXX";
+		if (!mkdtemp(tmpl)) {
+			fprintf(stderr, "consul: cannot create a data directory for -dev: %s\n", strerror(errno));
+			return 1;
+		}
+		a->dev_dir = strdup(tmpl);
+	}
+	if (child_flags(a, argc, argv) < 0)
+		return 1;
+	if (a->dev_dir) {
+		/* Reload with the data dir so the node id is created once, here, before the roles. */
+		config_free(&a->cfg);
+		if (config_load(&a->cfg, a->flag_argc, a->flag_argv, err, sizeof err) < 0) {
+			fprintf(stderr, "consul: %s\n", err);
+			return 1;
+		}
+	}
+	rc = mkdir_p(a->cfg.data_dir, 0700);
+	if (rc < 0) {
+		fprintf(stderr, "consul: cannot create data directory %s: %s\n", a->cfg.data_dir, strerror(-rc));
+		return 1;
+	}
+	if (a->cfg.pid_file && (rc = write_pid_file(a->cfg.pid_file)) < 0) {
+		fprintf(stderr, "consul: cannot write pid file %s: %s\n", a->cfg.pid_file, strerror(-rc));
+		return 1;
+	}
+	return -1; /* go on */
+}
+
+static void agent_cleanup(struct agent *a)
+{
+	rpc_server_free(a->control);
+	if (a->cfg.pid_file)
+		unlink(a->cfg.pid_file);
+	if (a->dev_dir)
+		nftw(a->dev_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	for (size_t i = 0; i < a->nchildren; i++)
+		free(a->children[i].binary);
+	if (a->dev_dir)
+		free(a->flag_argv[a->flag_argc - 1]);
+	free(a->flag_argv);
+	free(a->dev_dir);
+	config_free(&a->cfg);
+}
+
+int agent_main(int argc, char **argv)
+{
+	static struct agent a;
+	log_init("agent", LOG_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = agent_setup(&a, argc - 1, argv + 1);
+	if (rc >= 0)
+		return rc;
+	log_set_level(a.cfg.log_level);
+	a.loop = ev_default_loop(0);
+	print_banner(&a.cfg);
+
+	ev_signal_init(&a.sigint, signal_cb, SIGINT);
+	ev_signal_init(&a.sigterm, signal_cb, SIGTERM);
+	ev_signal_init(&a.sighup, signal_cb, SIGHUP);
+	a.sigint.data = a.sigterm.data = a.sighup.data = &a;
+	ev_signal_start(a.loop, &a.sigint);
+	ev_signal_start(a.loop, &a.sigterm);
+	ev_signal_start(a.loop, &a.sighup);
+	ev_timer_init(&a.stop_timer, stop_timeout_cb, STOP_TIMEOUT_S, 0);
+	a.stop_timer.data = &a;
+
+	char *control_path = config_run_path(&a.cfg, "control.sock");
+	char *run_dir = config_run_path(&a.cfg, "");
+	if (mkdir_p(run_dir, 0700) == 0)
+		a.control = rpc_server_listen_unix(a.loop, control_path, control_cb, &a);
+	free(run_dir);
+	free(control_path);
+
+	for (size_t i = 0; i < agent_nroles && a.nchildren < MAX_ROLES; i++) {
+		const struct role *r = &agent_roles[i];
+		if (r->servers_only && !a.cfg.server)
+			continue;
+		struct child *c = &a.children[a.nchildren++];
+		*c = (struct child){.role = r, .binary = role_binary_path(r), .backoff_s = BACKOFF_FIRST_S,
+				    .first_run = true, .agent = &a};
+		ev_init(&c->watcher, child_exit_cb);
+		ev_init(&c->restart_timer, restart_cb);
+		c->watcher.data = c->restart_timer.data = c;
+	}
+	for (size_t i = 0; i < a.nchildren; i++)
+		child_start(&a.children[i]);
+	log_info("started %zu roles as %s", a.nchildren, a.cfg.server ? "a server" : "a client");
+
+	ev_run(a.loop, 0);
+	rc = a.exit_code;
+	log_info("agent stopped");
+	agent_cleanup(&a);
+	return rc;
+}

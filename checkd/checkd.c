@@ -1,0 +1,468 @@
+/* checkd.c: consul-checkd, the libev shell around the agent's local state: serves the
+ * check.sock ops, runs TTL deadlines, persists API registrations, and syncs the catalog. */
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/daemon.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/privdrop.h"
+#include "common/rpc.h"
+#include "common/rpc_ops.h"
+#include "local_state.h"
+#include "persist.h"
+#include "service_def.h"
+#include "sync.h"
+
+/* Check state updates (TTL passes) are written at most this often; registrations at once. */
+#define PERSIST_DELAY_S 1.0
+/* Largest state file read back, a bound against a corrupt or hostile file. */
+#define STATE_FILE_MAX_BYTES (64u << 20)
+
+struct checkd {
+	struct config cfg;
+	struct ev_loop *loop;
+	struct local_state *ls;
+	struct sync *sync;
+	struct rpc_server *server;
+	struct rpc_client *raft;
+	struct def_ctx api_ctx;
+	ev_timer ttl_timer;
+	ev_timer persist_timer;
+	ev_signal sigterm, sigint, sighup;
+	char *state_path; /* NULL in -dev, or when the directory cannot be made */
+	uint64_t persisted_index;
+};
+
+static uint64_t now_ms(struct checkd *d)
+{
+	return (uint64_t)(ev_now(d->loop) * 1000.0);
+}
+
+static void persist_now(struct checkd *d)
+{
+	ev_timer_stop(d->loop, &d->persist_timer);
+	if (!d->state_path || d->persisted_index == d->ls->index)
+		return;
+	struct buf b;
+	buf_init(&b);
+	if (persist_render(d->ls, &b) == 0 && persist_write_file(d->state_path, &b) == 0)
+		d->persisted_index = d->ls->index;
+	buf_free(&b);
+}
+
+static void on_persist_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	persist_now(w->data);
+}
+
+static void arm_ttl_timer(struct checkd *d)
+{
+	ev_timer_stop(d->loop, &d->ttl_timer);
+	uint64_t next = ls_next_deadline(d->ls);
+	if (!next)
+		return;
+	uint64_t now = now_ms(d);
+	double delay = next > now ? (double)(next - now) / 1000.0 : 0.;
+	ev_timer_set(&d->ttl_timer, delay, 0.);
+	ev_timer_start(d->loop, &d->ttl_timer);
+}
+
+/* After any change to the local state: sync it, re-arm TTLs, and persist (now for
+ * registrations, which a caller must not lose once acknowledged; soon for check states). */
+static void changed(struct checkd *d, bool persist_at_once)
+{
+	sync_changed(d->sync);
+	arm_ttl_timer(d);
+	if (persist_at_once)
+		persist_now(d);
+	else if (d->state_path && !ev_is_active(&d->persist_timer)) {
+		ev_timer_set(&d->persist_timer, PERSIST_DELAY_S, 0.);
+		ev_timer_start(d->loop, &d->persist_timer);
+	}
+}
+
+static void on_expired(void *arg, const struct ls_check *c)
+{
+	log_warnx("check %s missed its TTL, is now critical", c->def.id);
+}
+
+static void on_ttl_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct checkd *d = w->data;
+	if (ls_ttl_expire(d->ls, now_ms(d), on_expired, d))
+		changed(d, false);
+	else
+		arm_ttl_timer(d);
+}
+
+/* Issue 5 adds the runners; until then a check of another kind keeps its initial status,
+ * and says so rather than pretend to pass. */
+static void note_unrun_checks(struct checkd *d, const char *service_id)
+{
+	for (size_t i = 0; i < d->ls->nchecks; i++) {
+		const struct ls_check *c = d->ls->checks[i];
+		if (c->def.kind == CHECK_TTL)
+			continue;
+		if (service_id && (!c->def.service_id || strcmp(c->def.service_id, service_id)))
+			continue;
+		log_warnx("check %s: %s checks are not run yet; it stays %s", c->def.id, check_kind_name(c->def.kind),
+			  c->status);
+	}
+}
+
+static void reply_error(struct rpc_req *req, uint32_t status, const char *msg)
+{
+	rpc_reply_simple(req, status, 0, msg, strlen(msg));
+}
+
+static void reply_buf(struct checkd *d, struct rpc_req *req, struct buf *b)
+{
+	rpc_reply_simple(req, 200, d->ls->index, b->data ? b->data : "", b->len);
+	buf_free(b);
+}
+
+static void reply_empty(struct checkd *d, struct rpc_req *req)
+{
+	rpc_reply_simple(req, 200, d->ls->index, NULL, 0);
+}
+
+/* The "id" argument of an op; NULL (and a 400 sent) when missing. */
+static const char *arg_id(struct rpc_req *req, yajl_val args)
+{
+	const char *id = json_str(json_get(args, "id"));
+	if (!id || !*id) {
+		reply_error(req, 400, "missing \"id\"");
+		return NULL;
+	}
+	return id;
+}
+
+static char *text_copy(const char *text, size_t len)
+{
+	char *s = malloc(len + 1);
+	if (s) {
+		memcpy(s, text, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+static void op_service_register(struct checkd *d, struct rpc_req *req, const char *text, size_t len)
+{
+	char err[512];
+	struct service_def def;
+	if (service_def_parse_json(text, len, &d->api_ctx, &def, err, sizeof err) < 0) {
+		reply_error(req, 400, err);
+		return;
+	}
+	char *json = text_copy(text, len);
+	char id[256];
+	snprintf(id, sizeof id, "%s", def.id);
+	if (!json || ls_service_add(d->ls, &def, json, false, now_ms(d), err, sizeof err) < 0) {
+		service_def_free(&def);
+		free(json);
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	free(json);
+	log_info("service %s registered", id);
+	note_unrun_checks(d, id);
+	changed(d, true);
+	reply_empty(d, req);
+}
+
+static void op_check_register(struct checkd *d, struct rpc_req *req, const char *text, size_t len)
+{
+	char err[512];
+	struct check_def def;
+	if (check_def_parse_json(text, len, &d->api_ctx, &def, err, sizeof err) < 0) {
+		reply_error(req, 400, err);
+		return;
+	}
+	char *json = text_copy(text, len);
+	char id[256];
+	snprintf(id, sizeof id, "%s", def.id);
+	int rc = json ? ls_check_add(d->ls, &def, json, now_ms(d), err, sizeof err) : -ENOMEM;
+	free(json);
+	if (rc < 0) {
+		check_def_free(&def);
+		reply_error(req, rc == -ENOENT ? 404 : 500, rc == -ENOMEM ? "out of memory" : err);
+		return;
+	}
+	log_info("check %s registered", id);
+	struct ls_check *c = ls_check_get(d->ls, id);
+	if (c && c->def.kind != CHECK_TTL)
+		log_warnx("check %s: %s checks are not run yet; it stays %s", id, check_kind_name(c->def.kind),
+			  c->status);
+	changed(d, true);
+	reply_empty(d, req);
+}
+
+static void op_check_update(struct checkd *d, struct rpc_req *req, yajl_val args)
+{
+	const char *id = arg_id(req, args);
+	if (!id)
+		return;
+	const char *status = json_str(json_get(args, "status"));
+	const char *output = json_str(json_get(args, "output"));
+	char err[512];
+	if (!ls_check_get(d->ls, id)) {
+		snprintf(err, sizeof err, "Unknown check ID \"%.200s\". Ensure that the check ID is passed, not the check name.",
+			 id);
+		reply_error(req, 404, err);
+		return;
+	}
+	if (!check_status_valid(status)) {
+		snprintf(err, sizeof err, "Invalid check status: '%.32s'", status ? status : "");
+		reply_error(req, 400, err);
+		return;
+	}
+	int rc = ls_check_update_ttl(d->ls, id, status, output ? output : "", now_ms(d), err, sizeof err);
+	if (rc < 0) {
+		/* Consul answers a TTL update of another kind of check with a plain error: 500. */
+		reply_error(req, rc == -ENOENT ? 404 : 500, err);
+		return;
+	}
+	if (rc > 0)
+		log_debug("check %s is now %s", id, status);
+	changed(d, false);
+	reply_empty(d, req);
+}
+
+static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args_text, size_t len)
+{
+	struct checkd *d = arg;
+	char err[512];
+	struct buf b;
+	buf_init(&b);
+
+	/* Registration bodies are definitions, parsed with their own error messages. */
+	if (op == RPC_AGENT_SERVICE_REGISTER) {
+		op_service_register(d, req, args_text, len);
+		return;
+	}
+	if (op == RPC_AGENT_CHECK_REGISTER) {
+		op_check_register(d, req, args_text, len);
+		return;
+	}
+	yajl_val args = json_parse(len ? args_text : "{}", len ? len : 2, err, sizeof err);
+	if (!args) {
+		log_warnx("request %s: %s", rpc_op_name(op), err);
+		reply_error(req, 400, err);
+		return;
+	}
+	const char *id;
+	switch (op) {
+	case RPC_AGENT_SERVICES:
+		ls_render_services(d->ls, &b);
+		reply_buf(d, req, &b);
+		break;
+	case RPC_AGENT_SERVICE:
+		if (!(id = arg_id(req, args)))
+			break;
+		if (ls_render_service(d->ls, id, &b) < 0) {
+			snprintf(err, sizeof err, "unknown service ID: %.200s", id);
+			reply_error(req, 404, err);
+			break;
+		}
+		reply_buf(d, req, &b);
+		break;
+	case RPC_AGENT_SERVICE_DEREGISTER:
+		if (!(id = arg_id(req, args)))
+			break;
+		if (ls_service_remove(d->ls, id) < 0) {
+			snprintf(err, sizeof err,
+				 "Unknown service ID \"%.200s\". Ensure that the service ID is passed, not the service name.",
+				 id);
+			reply_error(req, 404, err);
+			break;
+		}
+		log_info("service %s deregistered", id);
+		changed(d, true);
+		reply_empty(d, req);
+		break;
+	case RPC_AGENT_CHECKS:
+		ls_render_checks(d->ls, &b);
+		reply_buf(d, req, &b);
+		break;
+	case RPC_AGENT_CHECK_DEREGISTER:
+		if (!(id = arg_id(req, args)))
+			break;
+		if (ls_check_remove(d->ls, id) < 0) {
+			snprintf(err, sizeof err,
+				 "Unknown check ID \"%.200s\". Ensure that the check ID is passed, not the check name.", id);
+			reply_error(req, 404, err);
+			break;
+		}
+		log_info("check %s deregistered", id);
+		changed(d, true);
+		reply_empty(d, req);
+		break;
+	case RPC_AGENT_CHECK_UPDATE:
+		op_check_update(d, req, args);
+		break;
+	default:
+		log_warnx("request for op %u (%s), which checkd does not serve", op, rpc_op_name(op));
+		snprintf(err, sizeof err, "checkd does not serve op %s", rpc_op_name(op));
+		reply_error(req, 400, err);
+		break;
+	}
+	buf_free(&b);
+	yajl_tree_free(args);
+}
+
+/* Config file definitions: any error is fatal, naming the file and the key. */
+static void load_config_defs(struct checkd *d)
+{
+	const struct config *cfg = &d->cfg;
+	char err[768];
+	for (size_t i = 0; i < cfg->services.n; i++) {
+		const struct config_def *cd = &cfg->services.items[i];
+		struct def_ctx ctx = {.source = cd->source,
+				      .from_file = true,
+				      .enable_script_checks = cfg->enable_script_checks,
+				      .enable_local_script_checks = cfg->enable_local_script_checks};
+		struct service_def def;
+		if (service_def_parse_json(cd->json, strlen(cd->json), &ctx, &def, err, sizeof err) < 0)
+			fatalx("%s", err);
+		if (ls_service_add(d->ls, &def, NULL, false, now_ms(d), err, sizeof err) < 0)
+			fatalx("config %s: %s", cd->source, err);
+	}
+	for (size_t i = 0; i < cfg->checks.n; i++) {
+		const struct config_def *cd = &cfg->checks.items[i];
+		struct def_ctx ctx = {.source = cd->source,
+				      .from_file = true,
+				      .enable_script_checks = cfg->enable_script_checks,
+				      .enable_local_script_checks = cfg->enable_local_script_checks};
+		struct check_def def;
+		if (check_def_parse_json(cd->json, strlen(cd->json), &ctx, &def, err, sizeof err) < 0)
+			fatalx("%s", err);
+		char id[256];
+		snprintf(id, sizeof id, "%s", def.id);
+		char why[512];
+		if (ls_check_add(d->ls, &def, NULL, now_ms(d), why, sizeof why) < 0)
+			fatalx("config %s: check \"%s\": %s", cd->source, id, why);
+	}
+	log_info("loaded %zu services and %zu checks from the configuration", d->ls->nservices, d->ls->nchecks);
+	note_unrun_checks(d, NULL);
+}
+
+static void restore_state(struct checkd *d)
+{
+	if (d->cfg.dev || !d->cfg.data_dir)
+		return;
+	size_t len = strlen(d->cfg.data_dir) + 32;
+	char *dir = malloc(len);
+	if (!dir)
+		fatalx("out of memory");
+	snprintf(dir, len, "%s/checkd", d->cfg.data_dir);
+	int rc = mkdir_p(dir, 0700);
+	if (rc < 0) {
+		errno = -rc;
+		log_warn("state: cannot create %s; API registrations will not survive a restart", dir);
+		free(dir);
+		return;
+	}
+	d->state_path = malloc(len + 16);
+	if (!d->state_path)
+		fatalx("out of memory");
+	snprintf(d->state_path, len + 16, "%s/state.json", dir);
+	free(dir);
+
+	int fd = open(d->state_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("state: open %s", d->state_path);
+		return;
+	}
+	struct stat st;
+	struct buf b;
+	buf_init(&b);
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= STATE_FILE_MAX_BYTES &&
+	    buf_reserve(&b, (size_t)st.st_size + 1) == 0) {
+		ssize_t n;
+		while ((n = read(fd, b.data + b.len, b.cap - b.len - 1)) > 0)
+			b.len += (size_t)n;
+	}
+	close(fd);
+	char err[256];
+	int n = b.len ? persist_restore(d->ls, b.data, b.len, &d->api_ctx, now_ms(d), err, sizeof err) : 0;
+	if (n < 0)
+		log_warnx("state: %s: %s; starting without it", d->state_path, err);
+	else if (n > 0)
+		log_info("state: restored %d entries from %s", n, d->state_path);
+	buf_free(&b);
+	d->persisted_index = d->ls->index;
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct checkd *d = w->data;
+	persist_now(d);
+	log_info("stopping on signal %d", w->signum);
+	exit(0);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	/* Reload (issue 5) re-reads the files; until then keep running on what was loaded. */
+	log_info("SIGHUP: reloading service definitions is not supported yet; keeping the current ones");
+}
+
+int main(int argc, char **argv)
+{
+	static struct checkd d;
+	role_start("checkd", argc, argv, &d.cfg);
+	d.loop = EV_DEFAULT;
+	d.api_ctx.enable_script_checks = d.cfg.enable_script_checks;
+	d.ls = ls_new(d.cfg.node_name, d.cfg.datacenter);
+	if (!d.ls)
+		fatalx("out of memory");
+	load_config_defs(&d);
+
+	char *sock = config_run_path(&d.cfg, "check.sock");
+	d.server = rpc_server_listen_unix(d.loop, sock, handle, &d);
+	if (!d.server)
+		fatalx("cannot listen on %s", sock);
+	free(sock);
+	char *raft_sock = config_run_path(&d.cfg, "raft.sock");
+	d.raft = rpc_client_new(d.loop, raft_sock, "raftd");
+	free(raft_sock);
+
+	priv_drop(d.cfg.user);
+
+	restore_state(&d);
+	d.sync = sync_new(d.loop, d.raft, d.ls, &d.cfg);
+	if (!d.sync)
+		fatalx("out of memory");
+
+	ev_timer_init(&d.ttl_timer, on_ttl_timer, 0., 0.);
+	d.ttl_timer.data = &d;
+	ev_timer_init(&d.persist_timer, on_persist_timer, PERSIST_DELAY_S, 0.);
+	d.persist_timer.data = &d;
+	ev_signal_init(&d.sigterm, on_stop, SIGTERM);
+	d.sigterm.data = &d;
+	ev_signal_start(d.loop, &d.sigterm);
+	ev_signal_init(&d.sigint, on_stop, SIGINT);
+	d.sigint.data = &d;
+	ev_signal_start(d.loop, &d.sigint);
+	ev_signal_init(&d.sighup, on_hup, SIGHUP);
+	d.sighup.data = &d;
+	ev_signal_start(d.loop, &d.sighup);
+	arm_ttl_timer(&d);
+	log_info("serving on check.sock; node %s, %zu services, %zu checks", d.cfg.node_name, d.ls->nservices,
+		 d.ls->nchecks);
+
+	ev_run(d.loop, 0);
+	fatalx("event loop returned");
+}

@@ -1,0 +1,34 @@
+/* cli.h: what the `consul` subcommands share: flag matching and the agent connection. */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http_client.h"
+
+/* If arg is the flag `name` (as -name, --name, -name=value or --name=value), returns true and
+ * sets *value to what follows '=' (NULL when there is none: a boolean, or the value is the
+ * next argument). */
+bool cli_flag(const char *arg, const char *name, const char **value);
+/* For a flag that takes a value: the text after '=' or the next argument (advancing *i).
+ * Returns NULL and prints an error if there is none. */
+const char *cli_flag_value(int argc, char **argv, int *i, const char *value, const char *name);
+/* Handles the flags every HTTP subcommand takes (-http-addr, -token, -datacenter ...);
+ * returns true if argv[*i] was one of them. */
+bool cli_common_flag(int argc, char **argv, int *i, const char **http_addr, bool *ok);
+/* Reports an unknown flag the way Go's flag package does; returns 1 (the exit code). */
+int cli_bad_flag(const char *arg, const char *usage);
+/* Connects the API client, printing the error if it fails. Returns 0 or 1. */
+int cli_api(struct api *api, const char *http_addr);
+/* Prints an HTTP error response as Consul's CLI does. Returns 1. */
+int cli_http_error(const char *what, const struct api_response *r);
+/* Appends the percent-encoding of a URL path segment (slashes kept). */
+void cli_escape_path(struct buf *out, const char *s);
+
+int cmd_version(int argc, char **argv);
+int cmd_members(int argc, char **argv);
+int cmd_kv(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
+
+#endif

@@ -1,0 +1,42 @@
+/* main.c: the `consul` command: one binary, subcommands as Consul's CLI names them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "supervisor.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis;
+} commands[] = {
+	{"agent", agent_main, "Runs a Consul agent"},
+	{"catalog", cmd_catalog, "Interact with the catalog"},
+	{"kv", cmd_kv, "Interact with the key-value store"},
+	{"members", cmd_members, "Lists the members of a Consul cluster"},
+	{"version", cmd_version, "Prints the Consul version"},
+};
+
+static int usage(FILE *out)
+{
+	fprintf(out, "Usage: consul [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "    %-12s%s\n", commands[i].name, commands[i].synopsis);
+	return out == stdout ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	const char *name = argv[1];
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-version") == 0 || strcmp(name, "-v") == 0)
+		name = "version";
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-help") == 0 || strcmp(name, "-h") == 0)
+		return usage(stdout);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "consul: unknown command \"%s\"\n", name);
+	return usage(stderr);
+}

@@ -1,0 +1,55 @@
+/* daemon.c: the start-up every role shares. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+
+int mkdir_p(const char *path, unsigned mode)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void role_start(const char *role, int argc, char **argv, struct config *cfg)
+{
+	log_init(role, LOG_INFO);
+	char err[1024];
+	int rc = config_load(cfg, argc - 1, argv + 1, err, sizeof err);
+	if (rc == -2) {
+		config_usage(stdout);
+		exit(0);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "consul-%s: %s\n", role, err);
+		exit(1);
+	}
+	log_set_level(cfg->log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if (!cfg->data_dir)
+		fatalx("no data directory: start under `consul agent` or give -data-dir");
+	char *run = config_run_path(cfg, "");
+	rc = mkdir_p(run, 0700);
+	if (rc < 0) {
+		errno = -rc;
+		fatal("create %s", run);
+	}
+	free(run);
+}

@@ -1,0 +1,21 @@
+/* daemon.h: what every role does at start: parse the configuration, set up logging, make the
+ * run directory, and (after binding) drop privileges. Keeps each role's main() short.
+ *
+ *   struct config cfg;
+ *   role_start("raftd", argc, argv, &cfg);       // exits 1 with a clear line on bad config
+ *   ... bind sockets ...
+ *   priv_drop(cfg.user);
+ *   ev_run(loop, 0); fatalx("event loop returned");
+ */
+#ifndef COMMON_DAEMON_H
+#define COMMON_DAEMON_H
+
+#include "config.h"
+
+/* argv as given to main (argv[0] is the program). Also ignores SIGPIPE and creates
+ * data_dir/run (mode 0700) when a data dir is set. */
+void role_start(const char *role, int argc, char **argv, struct config *cfg);
+/* mkdir -p with the given mode. Returns 0 or -errno. */
+int mkdir_p(const char *path, unsigned mode);
+
+#endif

@@ -1,0 +1,58 @@
+/* rpc_ops.h: every request type carried over the internal links, as one table.
+ *
+ * Requests carry a JSON object of arguments (described beside each op); replies carry an
+ * rpc_reply (rpc.h) whose body is JSON exactly as Consul's HTTP API renders it, so httpd can
+ * pass it through. Common request arguments for reads: "index" (u64, blocking query: hold the
+ * reply until the state index exceeds it) and "wait_ms" (u64, bound on that hold; default
+ * 300000, max 600000). Node, service and check JSON bodies use Consul's field names.
+ *
+ * X(name, number, owner)
+ */
+#ifndef COMMON_RPC_OPS_H
+#define COMMON_RPC_OPS_H
+
+#define RPC_OPS(X)                                                                                 \
+	/* raftd (raft.sock): the state store */                                                   \
+	X(STATUS_LEADER, 1, "raftd")       /* {} -> "addr:port" JSON string, "" if none */         \
+	X(STATUS_PEERS, 2, "raftd")        /* {} -> ["addr:port", ...] */                          \
+	X(CATALOG_REGISTER, 3, "raftd")    /* Consul catalog register body -> true */              \
+	X(CATALOG_DEREGISTER, 4, "raftd")  /* {"Node","ServiceID"?,"CheckID"?} -> true */          \
+	X(CATALOG_NODES, 5, "raftd")       /* {} -> /v1/catalog/nodes body */                      \
+	X(CATALOG_SERVICES, 6, "raftd")    /* {} -> /v1/catalog/services body */                   \
+	X(CATALOG_SERVICE, 7, "raftd")     /* {"name","tag"?} -> /v1/catalog/service/:name */      \
+	X(CATALOG_NODE, 8, "raftd")        /* {"node"} -> /v1/catalog/node/:node, 404 if none */   \
+	X(HEALTH_SERVICE, 9, "raftd")      /* {"name","tag"?,"passing"?} -> /v1/health/service */  \
+	X(HEALTH_NODE, 10, "raftd")        /* {"node"} -> /v1/health/node/:node */                 \
+	X(HEALTH_CHECKS, 11, "raftd")      /* {"service"} -> /v1/health/checks/:service */         \
+	X(HEALTH_STATE, 12, "raftd")       /* {"state"} -> /v1/health/state/:state */              \
+	X(KV_GET, 13, "raftd")             /* {"key","recurse"?,"keys"?,"separator"?} -> kv body */ \
+	X(KV_PUT, 14, "raftd")             /* {"key","value" (base64),"flags"?,"cas"?} -> bool */   \
+	X(KV_DELETE, 15, "raftd")          /* {"key","recurse"?,"cas"?} -> bool */                 \
+	X(CATALOG_DUMP, 16, "raftd")       /* {} -> {"Nodes":[...],"Services":[health entries]} */ \
+	X(CATALOG_NODE_SERVICES, 17, "raftd") /* {"node"} -> node-services body */                 \
+	X(CATALOG_DATACENTERS, 18, "raftd") /* {} -> ["dc1"] */                                    \
+	/* gossipd (gossip.sock): membership */                                                    \
+	X(MEMBERS, 40, "gossipd")          /* {} -> /v1/agent/members body */                      \
+	/* checkd (check.sock): this agent's services and checks */                                \
+	X(AGENT_SERVICES, 60, "checkd")    /* {} -> /v1/agent/services body */                     \
+	X(AGENT_SERVICE, 61, "checkd")     /* {"id"} -> /v1/agent/service/:id body, 404 if none */ \
+	X(AGENT_SERVICE_REGISTER, 62, "checkd") /* Consul service definition -> "" */              \
+	X(AGENT_SERVICE_DEREGISTER, 63, "checkd") /* {"id"} -> "" */                               \
+	X(AGENT_CHECKS, 64, "checkd")      /* {} -> /v1/agent/checks body */                       \
+	X(AGENT_CHECK_REGISTER, 65, "checkd") /* Consul check definition -> "" */                  \
+	X(AGENT_CHECK_DEREGISTER, 66, "checkd") /* {"id"} -> "" */                                 \
+	X(AGENT_CHECK_UPDATE, 67, "checkd") /* {"id","status","output"?} -> "" */                  \
+	/* supervisor (control.sock) */                                                            \
+	X(CONTROL_RELOAD, 80, "agent")     /* {} -> "" */                                          \
+	X(CONTROL_SHUTDOWN, 81, "agent")   /* {} -> "" */
+
+enum rpc_op {
+#define RPC_OP_ENUM(name, num, owner) RPC_##name = num,
+	RPC_OPS(RPC_OP_ENUM)
+#undef RPC_OP_ENUM
+};
+
+/* Returns the op's name ("KV_GET"), or "UNKNOWN". */
+const char *rpc_op_name(unsigned op);
+
+#endif

@@ -1,0 +1,110 @@
+/* gossipd.c: the libev shell of the membership role. It claims the Serf LAN port (so a second
+ * agent on the same address fails clearly) and serves the member table on gossip.sock. */
+#include <errno.h>
+#include <ev.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "members.h"
+#include "privdrop.h"
+#include "rpc.h"
+#include "rpc_ops.h"
+
+struct gossipd {
+	struct config cfg;
+	struct members members;
+	struct rpc_server *server;
+	int udp_fd, tcp_fd;
+	ev_io udp_io, tcp_io;
+	uint64_t dropped_packets;
+};
+
+static void handle_rpc(void *arg, struct rpc_req *req, unsigned op, const char *args, size_t len)
+{
+	struct gossipd *g = arg;
+	if (op != RPC_MEMBERS) {
+		static const char msg[] = "gossipd: unknown request";
+		rpc_reply_simple(req, 400, 1, msg, sizeof msg - 1);
+		return;
+	}
+	struct buf out;
+	buf_init(&out);
+	members_render(&g->members, &out);
+	rpc_reply_simple(req, 200, 1, out.data, out.len);
+	buf_free(&out);
+}
+
+/* Opens a socket of the given type bound to addr:port, or exits naming what failed. */
+static int bind_or_die(int type, const char *addr, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		fatalx("bind address %s is not an IPv4 address", addr);
+	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fatal("socket");
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		fatal("bind %s %s:%d", type == SOCK_DGRAM ? "udp" : "tcp", addr, port);
+	if (type == SOCK_STREAM && listen(fd, 64) < 0)
+		fatal("listen tcp %s:%d", addr, port);
+	return fd;
+}
+
+/* Until the gossip protocol lands, traffic on the Serf port is read and dropped (counted). */
+static void udp_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gossipd *g = w->data;
+	char pkt[1500];
+	while (recv(g->udp_fd, pkt, sizeof pkt, 0) >= 0)
+		g->dropped_packets++;
+}
+
+static void tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gossipd *g = w->data;
+	int fd = accept4(g->tcp_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		g->dropped_packets++;
+		close(fd);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct gossipd g;
+	role_start("gossipd", argc, argv, &g.cfg);
+	members_init(&g.members);
+	if (members_add_self(&g.members, &g.cfg) < 0)
+		fatalx("out of memory");
+
+	struct ev_loop *loop = ev_default_loop(0);
+	g.udp_fd = bind_or_die(SOCK_DGRAM, g.cfg.bind_addr, g.cfg.port_serf_lan);
+	g.tcp_fd = bind_or_die(SOCK_STREAM, g.cfg.bind_addr, g.cfg.port_serf_lan);
+	ev_io_init(&g.udp_io, udp_cb, g.udp_fd, EV_READ);
+	ev_io_init(&g.tcp_io, tcp_cb, g.tcp_fd, EV_READ);
+	g.udp_io.data = g.tcp_io.data = &g;
+	ev_io_start(loop, &g.udp_io);
+	ev_io_start(loop, &g.tcp_io);
+
+	char *path = config_run_path(&g.cfg, "gossip.sock");
+	g.server = rpc_server_listen_unix(loop, path, handle_rpc, &g);
+	if (!g.server)
+		fatalx("cannot serve %s", path);
+	free(path);
+
+	priv_drop(g.cfg.user);
+	log_info("serf: LAN pool of %s on %s:%d (%s)", g.cfg.node_name, g.cfg.bind_addr, g.cfg.port_serf_lan,
+		 g.cfg.server ? "server" : "client");
+	ev_run(loop, 0);
+	fatalx("event loop returned");
+}

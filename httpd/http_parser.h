@@ -1,0 +1,116 @@
+/* http_parser.h: a pure HTTP/1.x request parser, in the picohttpparser style.
+ *
+ * Nothing here allocates, keeps state, or touches a socket: each call looks at the caller's
+ * bytes and fills the caller's struct with (pointer, length) slices of them.
+ *
+ *   struct http_request req;
+ *   ssize_t n = http_parse_request(buf, len, &req);
+ *   if (n == HTTP_PARSE_INCOMPLETE) read_more();
+ *   else if (n < 0) reply_error(http_parse_status(n)), close();
+ *   else {
+ *           if (req.chunked) req.body.len = http_chunked_decode(req.body.p, req.body.len, writable);
+ *           handle(&req); consume(n);                       // n covers head and body
+ *   }
+ *
+ *   struct http_url url; struct http_param params[HTTP_MAX_PARAMS];
+ *   http_url_split(req.target.p, req.target.len, &url);
+ *   ssize_t np = http_query_parse(url.query.p, url.query.len, params, HTTP_MAX_PARAMS);
+ *   ssize_t plen = http_pct_decode(url.path.p, url.path.len, out, false);
+ */
+#ifndef HTTPD_HTTP_PARSER_H
+#define HTTPD_HTTP_PARSER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_HEAD_BYTES 8192
+/* Consul's kv_max_value_size default; bigger bodies get 413 before they are read. */
+#define HTTP_MAX_BODY_BYTES (512 * 1024)
+/* Bytes of a chunk-size line (size, extensions, CRLF) we accept. */
+#define HTTP_MAX_CHUNK_LINE 1024
+#define HTTP_MAX_PARAMS 64
+
+enum http_parse_result {
+	HTTP_PARSE_ERROR = -1,          /* malformed: 400 */
+	HTTP_PARSE_INCOMPLETE = -2,     /* need more bytes */
+	HTTP_PARSE_HEAD_TOO_LARGE = -3, /* head above HTTP_MAX_HEAD_BYTES or too many headers: 431 */
+	HTTP_PARSE_BODY_TOO_LARGE = -4, /* body above HTTP_MAX_BODY_BYTES: 413 */
+	HTTP_PARSE_UNSUPPORTED = -5,    /* a transfer coding other than chunked: 501 */
+};
+
+struct http_slice {
+	const char *p;
+	size_t len;
+};
+
+struct http_header {
+	struct http_slice name;
+	struct http_slice value; /* surrounding whitespace trimmed */
+};
+
+struct http_request {
+	struct http_slice method;
+	struct http_slice target; /* the raw request-target: path and query, still encoded */
+	int minor_version;        /* HTTP/1.minor */
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t num_headers;
+	size_t head_len;        /* request line, headers and the blank line */
+	bool keep_alive;        /* HTTP/1.1 unless "Connection: close"; 1.0 only with keep-alive */
+	bool expect_continue;   /* "Expect: 100-continue" */
+	bool chunked;           /* body is Transfer-Encoding: chunked */
+	size_t content_length;  /* declared body size (0 when none or chunked) */
+	/* Filled by http_parse_request only: the body as sent. For chunked it is the encoded
+	 * bytes; body_decoded_len is what http_chunked_decode will produce. */
+	struct http_slice body;
+	size_t body_decoded_len;
+};
+
+/* Parses the request line and headers of buf[0..len). Returns head_len (> 0), or an
+ * http_parse_result. Body fields other than content_length / chunked are left zero. */
+ssize_t http_parse_head(const char *buf, size_t len, struct http_request *req);
+
+/* Parses a whole request: head and body. Returns the bytes the request spans (> 0), or an
+ * http_parse_result. Body-size limits are enforced as soon as the head is known, so an
+ * oversized upload is refused before it arrives. */
+ssize_t http_parse_request(const char *buf, size_t len, struct http_request *req);
+
+/* Decodes a chunked body that http_parse_request accepted (in[0..in_len) is req->body).
+ * out needs req->body_decoded_len bytes; out may equal in (decoding in place is safe
+ * because output never overtakes input). Returns the decoded length. */
+size_t http_chunked_decode(const char *in, size_t in_len, char *out);
+
+/* Maps a negative parse result to the HTTP status to answer with (400, 413, 431, 501). */
+int http_parse_status(ssize_t result);
+
+/* Case-insensitive header lookup; NULL when absent. */
+const struct http_header *http_header_find(const struct http_request *req, const char *name);
+
+/* A request-target split into its raw (still encoded) path and query; any fragment is
+ * dropped. An absolute-form target ("http://host/p?q") yields its path ("/p"). */
+struct http_url {
+	struct http_slice path;
+	struct http_slice query;
+};
+
+/* Returns 0, or -1 when the target is not origin-form, absolute-form or "*". */
+int http_url_split(const char *target, size_t len, struct http_url *out);
+
+/* Percent-decodes in[0..len) into out, which needs len bytes (decoding only shrinks).
+ * plus_is_space: turn '+' into ' ' (query strings, as Go's url.ParseQuery does).
+ * Returns the decoded length, or -1 for a malformed escape. No NUL is appended. */
+ssize_t http_pct_decode(const char *in, size_t len, char *out, bool plus_is_space);
+
+/* One query parameter, raw. "?recurse" has has_value false; "?dc=" has it true, empty. */
+struct http_param {
+	struct http_slice key;
+	struct http_slice value;
+	bool has_value;
+};
+
+/* Splits a query string on '&' into params (empty pieces are skipped). Returns the count,
+ * or -1 when there are more than max. */
+ssize_t http_query_parse(const char *query, size_t len, struct http_param *params, size_t max);
+
+#endif

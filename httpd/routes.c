@@ -1,0 +1,957 @@
+/* routes.c: Consul's HTTP paths, their methods, their RPCs and the rendering of replies
+ * (see routes.h). Messages and statuses follow Consul's agent/http.go and its endpoints. */
+#include "routes.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/base64.h"
+#include "common/duration.h"
+#include "common/json.h"
+#include "common/rpc_ops.h"
+#include "version.h"
+
+const char *const route_peer_socket[ROUTE_PEER_COUNT] = {"raft.sock", "check.sock", "gossip.sock"};
+const char *const route_peer_name[ROUTE_PEER_COUNT] = {"raftd", "checkd", "gossipd"};
+
+/* ---- decoding the request ---- */
+
+static bool has_ctl(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/* Decodes in[0..len) into the arena at *cursor as a NUL-terminated string. */
+static const char *arena_decode(char **cursor, const char *in, size_t len, bool plus_is_space, bool allow_ctl)
+{
+	char *out = *cursor;
+	ssize_t n = http_pct_decode(in, len, out, plus_is_space);
+	if (n < 0)
+		return NULL;
+	if (memchr(out, '\0', (size_t)n) || (!allow_ctl && has_ctl(out, (size_t)n)))
+		return NULL;
+	out[n] = '\0';
+	*cursor = out + n + 1;
+	return out;
+}
+
+int route_request_init(struct route_request *rr, const char *method, size_t method_len, const char *target,
+		       size_t target_len, const char *body, size_t body_len, char *err, size_t err_len)
+{
+	memset(rr, 0, sizeof *rr);
+	rr->body = body;
+	rr->body_len = body_len;
+	struct http_url url;
+	if (http_url_split(target, target_len, &url) < 0) {
+		snprintf(err, err_len, "invalid request target");
+		return -1;
+	}
+	struct http_param raw[HTTP_MAX_PARAMS];
+	ssize_t np = http_query_parse(url.query.p, url.query.len, raw, HTTP_MAX_PARAMS);
+	if (np < 0) {
+		snprintf(err, err_len, "too many query parameters");
+		return -1;
+	}
+	/* Decoding only shrinks, so the raw sizes (plus a NUL each) bound the arena. */
+	rr->arena = malloc(method_len + 1 + url.path.len + 1 + url.query.len + 2 * HTTP_MAX_PARAMS + 2);
+	if (!rr->arena) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	char *cursor = rr->arena;
+	memcpy(cursor, method, method_len);
+	cursor[method_len] = '\0';
+	rr->method = cursor;
+	cursor += method_len + 1;
+	/* Consul refuses paths with unprintable characters (cleanhttp's PrintablePathCheckHandler). */
+	rr->path = arena_decode(&cursor, url.path.p, url.path.len, false, false);
+	if (!rr->path) {
+		snprintf(err, err_len, "invalid URL path");
+		route_request_free(rr);
+		return -1;
+	}
+	for (ssize_t i = 0; i < np; i++) {
+		struct route_param *p = &rr->params[rr->nparams];
+		p->key = arena_decode(&cursor, raw[i].key.p, raw[i].key.len, true, true);
+		p->value = p->key ? arena_decode(&cursor, raw[i].value.p, raw[i].value.len, true, true) : NULL;
+		if (!p->key || !p->value) {
+			snprintf(err, err_len, "invalid query string");
+			route_request_free(rr);
+			return -1;
+		}
+		p->has_value = raw[i].has_value;
+		rr->nparams++;
+	}
+	return 0;
+}
+
+void route_request_free(struct route_request *rr)
+{
+	free(rr->arena);
+	rr->arena = NULL;
+}
+
+const char *route_param(const struct route_request *rr, const char *key)
+{
+	for (size_t i = 0; i < rr->nparams; i++)
+		if (strcmp(rr->params[i].key, key) == 0)
+			return rr->params[i].value;
+	return NULL;
+}
+
+bool route_has_param(const struct route_request *rr, const char *key)
+{
+	return route_param(rr, key) != NULL;
+}
+
+/* ---- plans ---- */
+
+void route_plan_init(struct route_plan *p)
+{
+	memset(p, 0, sizeof *p);
+	buf_init(&p->message);
+	buf_init(&p->location);
+	buf_init(&p->args);
+}
+
+void route_plan_free(struct route_plan *p)
+{
+	buf_free(&p->message);
+	buf_free(&p->location);
+	buf_free(&p->args);
+}
+
+/* What a handler works with. */
+struct route_ctx {
+	const struct config *cfg;
+	const struct route_request *rr;
+	const char *arg; /* the path after a prefix pattern ("web" of /v1/catalog/service/web) */
+	struct route_plan *p;
+	struct jw w;
+	bool writing;
+};
+
+static void fail(struct route_ctx *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(struct route_ctx *c, int status, const char *fmt, ...)
+{
+	va_list ap;
+	c->p->status = status;
+	buf_reset(&c->p->message);
+	va_start(ap, fmt);
+	buf_vappendf(&c->p->message, fmt, ap);
+	va_end(ap);
+}
+
+/* Go's strconv.ParseUint(s, 10, 64). */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s)
+		return false;
+	uint64_t n = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		unsigned d = (unsigned)(*p - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return false;
+		n = n * 10 + d;
+	}
+	*out = n;
+	return true;
+}
+
+/* Go's strconv.ParseBool. */
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+	for (size_t i = 0; i < 6; i++) {
+		if (strcmp(s, yes[i]) == 0)
+			return *out = true, true;
+		if (strcmp(s, no[i]) == 0)
+			return *out = false, true;
+	}
+	return false;
+}
+
+/* Consul answers a request for another datacenter by forwarding it; with one datacenter
+ * there is nowhere to forward to. */
+static bool dc_ok(struct route_ctx *c, const char *dc)
+{
+	if (dc && *dc && strcasecmp(dc, c->cfg->datacenter ? c->cfg->datacenter : "dc1") != 0) {
+		fail(c, 500, "No path to datacenter");
+		return false;
+	}
+	return true;
+}
+
+static void start_args(struct route_ctx *c, enum route_peer peer, unsigned op)
+{
+	c->p->peer = peer;
+	c->p->op = op;
+	jw_init(&c->w, &c->p->args);
+	c->writing = true;
+	jw_obj_open(&c->w);
+}
+
+/* A read: ?dc, ?stale / ?consistent, and the blocking query's ?index and ?wait. Opens the
+ * args object; returns false (with the plan failed) on a bad parameter. */
+static bool begin_read(struct route_ctx *c, enum route_peer peer, unsigned op, bool dc_aware)
+{
+	const struct route_request *rr = c->rr;
+	if (dc_aware && !dc_ok(c, route_param(rr, "dc")))
+		return false;
+	if (route_has_param(rr, "stale") && route_has_param(rr, "consistent")) {
+		fail(c, 400, "Cannot specify ?stale with ?consistent, conflicting semantics.");
+		return false;
+	}
+	uint64_t wait_ms = 0, index = 0;
+	const char *wait = route_param(rr, "wait"), *idx = route_param(rr, "index");
+	if (wait && *wait && duration_parse_ms(wait, &wait_ms) < 0) {
+		fail(c, 400, "Invalid wait time");
+		return false;
+	}
+	if (idx && *idx && !parse_u64(idx, &index)) {
+		fail(c, 400, "Invalid index");
+		return false;
+	}
+	c->p->is_read = true;
+	start_args(c, peer, op);
+	if (idx && *idx)
+		jw_kv_u64(&c->w, "index", index);
+	if (wait && *wait)
+		jw_kv_u64(&c->w, "wait_ms", wait_ms);
+	return true;
+}
+
+/* A read with one path argument that must not be empty. */
+static bool begin_named_read(struct route_ctx *c, enum route_peer peer, unsigned op, const char *key,
+			     const char *missing)
+{
+	if (!*c->arg) {
+		fail(c, 400, "%s", missing);
+		return false;
+	}
+	if (!begin_read(c, peer, op, true))
+		return false;
+	jw_kv_str(&c->w, key, c->arg);
+	return true;
+}
+
+/* Checks that the body is one JSON object, as Consul's decodeBody needs, and makes it the
+ * args. Returns the parsed tree (caller frees) or NULL with the plan failed. */
+static yajl_val body_object(struct route_ctx *c, enum route_peer peer, unsigned op)
+{
+	char err[128];
+	if (c->rr->body_len == 0) {
+		fail(c, 400, "Request decode failed: EOF");
+		return NULL;
+	}
+	yajl_val v = json_parse(c->rr->body, c->rr->body_len, err, sizeof err);
+	if (!v) {
+		fail(c, 400, "Request decode failed: %s", err);
+		return NULL;
+	}
+	if (!YAJL_IS_OBJECT(v)) {
+		yajl_tree_free(v);
+		fail(c, 400, "Request decode failed: expected a JSON object");
+		return NULL;
+	}
+	c->p->peer = peer;
+	c->p->op = op;
+	buf_append(&c->p->args, c->rr->body, c->rr->body_len);
+	return v;
+}
+
+/* ---- handlers, one per Consul endpoint ---- */
+
+static void h_status_leader(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_RAFT, RPC_STATUS_LEADER, false);
+}
+
+static void h_status_peers(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_RAFT, RPC_STATUS_PEERS, false);
+}
+
+static void h_agent_self(struct route_ctx *c)
+{
+	if (begin_read(c, ROUTE_PEER_GOSSIP, RPC_MEMBERS, false))
+		c->p->render = ROUTE_RENDER_AGENT_SELF;
+}
+
+static void h_agent_members(struct route_ctx *c)
+{
+	if (begin_read(c, ROUTE_PEER_GOSSIP, RPC_MEMBERS, false) && route_has_param(c->rr, "wan"))
+		jw_kv_bool(&c->w, "wan", true);
+}
+
+static void h_agent_services(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_CHECK, RPC_AGENT_SERVICES, false);
+}
+
+static void h_agent_service(struct route_ctx *c)
+{
+	if (begin_read(c, ROUTE_PEER_CHECK, RPC_AGENT_SERVICE, false))
+		jw_kv_str(&c->w, "id", c->arg);
+}
+
+static void h_agent_checks(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_CHECK, RPC_AGENT_CHECKS, false);
+}
+
+static void agent_write_id(struct route_ctx *c, unsigned op)
+{
+	c->p->render = ROUTE_RENDER_EMPTY;
+	start_args(c, ROUTE_PEER_CHECK, op);
+	jw_kv_str(&c->w, "id", c->arg);
+}
+
+static void h_agent_service_register(struct route_ctx *c)
+{
+	yajl_val v = body_object(c, ROUTE_PEER_CHECK, RPC_AGENT_SERVICE_REGISTER);
+	c->p->render = ROUTE_RENDER_EMPTY;
+	yajl_tree_free(v);
+}
+
+static void h_agent_service_deregister(struct route_ctx *c)
+{
+	agent_write_id(c, RPC_AGENT_SERVICE_DEREGISTER);
+}
+
+static void h_agent_check_register(struct route_ctx *c)
+{
+	yajl_val v = body_object(c, ROUTE_PEER_CHECK, RPC_AGENT_CHECK_REGISTER);
+	c->p->render = ROUTE_RENDER_EMPTY;
+	yajl_tree_free(v);
+}
+
+static void h_agent_check_deregister(struct route_ctx *c)
+{
+	agent_write_id(c, RPC_AGENT_CHECK_DEREGISTER);
+}
+
+/* TTL updates: ?note becomes the check's output. */
+static void check_ttl(struct route_ctx *c, const char *status)
+{
+	agent_write_id(c, RPC_AGENT_CHECK_UPDATE);
+	jw_kv_str(&c->w, "status", status);
+	jw_kv_str(&c->w, "output", route_param(c->rr, "note"));
+}
+
+static void h_agent_check_pass(struct route_ctx *c)
+{
+	check_ttl(c, "passing");
+}
+
+static void h_agent_check_warn(struct route_ctx *c)
+{
+	check_ttl(c, "warning");
+}
+
+static void h_agent_check_fail(struct route_ctx *c)
+{
+	check_ttl(c, "critical");
+}
+
+/* PUT /v1/agent/check/update/:id with {"Status", "Output"} */
+static void h_agent_check_update(struct route_ctx *c)
+{
+	char err[128];
+	yajl_val v = c->rr->body_len ? json_parse(c->rr->body, c->rr->body_len, err, sizeof err) : NULL;
+	if (!v) {
+		fail(c, 400, "Request decode failed: %s", c->rr->body_len ? err : "EOF");
+		return;
+	}
+	const char *status = json_str(json_get(v, "Status"));
+	if (!status || (strcmp(status, "passing") && strcmp(status, "warning") && strcmp(status, "critical"))) {
+		fail(c, 400, "Invalid check status: '%s'", status ? status : "");
+		yajl_tree_free(v);
+		return;
+	}
+	agent_write_id(c, RPC_AGENT_CHECK_UPDATE);
+	jw_kv_str(&c->w, "status", status);
+	jw_kv_str(&c->w, "output", json_str(json_get(v, "Output")));
+	yajl_tree_free(v);
+}
+
+static void catalog_write(struct route_ctx *c, unsigned op)
+{
+	yajl_val v = body_object(c, ROUTE_PEER_RAFT, op);
+	if (v)
+		dc_ok(c, json_str(json_get(v, "Datacenter")));
+	yajl_tree_free(v);
+}
+
+static void h_catalog_register(struct route_ctx *c)
+{
+	catalog_write(c, RPC_CATALOG_REGISTER);
+}
+
+static void h_catalog_deregister(struct route_ctx *c)
+{
+	catalog_write(c, RPC_CATALOG_DEREGISTER);
+}
+
+static void h_catalog_datacenters(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_DATACENTERS, false);
+}
+
+static void h_catalog_nodes(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODES, true);
+}
+
+static void h_catalog_services(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICES, true);
+}
+
+static void h_catalog_service(struct route_ctx *c)
+{
+	if (!begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICE, "name", "Missing service name"))
+		return;
+	const char *tag = route_param(c->rr, "tag");
+	if (tag)
+		jw_kv_str(&c->w, "tag", tag);
+}
+
+static void h_catalog_node(struct route_ctx *c)
+{
+	begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODE, "node", "Missing node name");
+}
+
+static void h_catalog_node_services(struct route_ctx *c)
+{
+	begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODE_SERVICES, "node", "Missing node name");
+}
+
+static void h_health_service(struct route_ctx *c)
+{
+	bool passing = false;
+	const char *pv = route_param(c->rr, "passing");
+	if (pv && *pv && !parse_bool(pv, &passing)) {
+		fail(c, 400, "Invalid value for ?passing");
+		return;
+	}
+	if (pv && !*pv)
+		passing = true;
+	if (!begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_SERVICE, "name", "Missing service name"))
+		return;
+	const char *tag = route_param(c->rr, "tag");
+	if (tag)
+		jw_kv_str(&c->w, "tag", tag);
+	if (passing)
+		jw_kv_bool(&c->w, "passing", true);
+}
+
+static void h_health_node(struct route_ctx *c)
+{
+	begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_NODE, "node", "Missing node name");
+}
+
+static void h_health_checks(struct route_ctx *c)
+{
+	begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_CHECKS, "service", "Missing service name");
+}
+
+static void h_health_state(struct route_ctx *c)
+{
+	begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_STATE, "state", "Missing check state");
+}
+
+/* Consul answers "Conflicting flags: <the query, re-encoded>" when flags that cannot be
+ * combined are given together. */
+static bool conflicting(struct route_ctx *c, const char *a, const char *b, const char *d)
+{
+	int found = 0;
+	const char *flags[] = {a, b, d};
+	for (size_t i = 0; i < 3; i++)
+		if (flags[i] && route_has_param(c->rr, flags[i]))
+			found++;
+	if (found < 2)
+		return false;
+	fail(c, 400, "Conflicting flags: ");
+	/* Go's url.Values.Encode: keys in sorted order */
+	const struct route_param *sorted[HTTP_MAX_PARAMS];
+	size_t n = c->rr->nparams;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && strcmp(sorted[j - 1]->key, c->rr->params[i].key) > 0; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = &c->rr->params[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_appendf(&c->p->message, "%s%s=%s", i ? "&" : "", sorted[i]->key, sorted[i]->value);
+	buf_append_char(&c->p->message, '\n');
+	return true;
+}
+
+/* A uint64 query parameter; Go's strconv error becomes a 500, as in Consul's KV endpoint. */
+static bool u64_param(struct route_ctx *c, const char *name, uint64_t *out, bool *present)
+{
+	const char *v = route_param(c->rr, name);
+	*present = v != NULL;
+	if (v && !parse_u64(v, out)) {
+		fail(c, 500, "strconv.ParseUint: parsing \"%s\": invalid syntax", v);
+		return false;
+	}
+	return true;
+}
+
+static void kv_get(struct route_ctx *c)
+{
+	const struct route_request *rr = c->rr;
+	bool recurse = route_has_param(rr, "recurse"), keys = route_has_param(rr, "keys");
+	if (!keys && !recurse && !*c->arg) {
+		fail(c, 400, "Missing key name");
+		return;
+	}
+	if (!begin_read(c, ROUTE_PEER_RAFT, RPC_KV_GET, true))
+		return;
+	jw_kv_str(&c->w, "key", c->arg);
+	if (keys) {
+		jw_kv_bool(&c->w, "keys", true);
+		/* "seperator" is Consul's historic spelling, still accepted */
+		const char *sep = route_param(rr, "separator");
+		if (!sep)
+			sep = route_param(rr, "seperator");
+		if (sep)
+			jw_kv_str(&c->w, "separator", sep);
+	} else if (recurse) {
+		jw_kv_bool(&c->w, "recurse", true);
+	} else if (route_has_param(rr, "raw")) {
+		c->p->render = ROUTE_RENDER_KV_RAW;
+	}
+}
+
+static void kv_put(struct route_ctx *c)
+{
+	if (!dc_ok(c, route_param(c->rr, "dc")))
+		return;
+	if (!*c->arg) {
+		fail(c, 400, "Missing key name");
+		return;
+	}
+	if (conflicting(c, "cas", "acquire", "release"))
+		return;
+	if (route_has_param(c->rr, "acquire") || route_has_param(c->rr, "release")) {
+		fail(c, 500, "Session lookup failed: sessions are not supported by this agent");
+		return;
+	}
+	uint64_t flags = 0, cas = 0;
+	bool has_flags, has_cas;
+	if (!u64_param(c, "flags", &flags, &has_flags) || !u64_param(c, "cas", &cas, &has_cas))
+		return;
+	start_args(c, ROUTE_PEER_RAFT, RPC_KV_PUT);
+	jw_kv_str(&c->w, "key", c->arg);
+	struct buf b64;
+	buf_init(&b64);
+	base64_encode(&b64, c->rr->body, c->rr->body_len);
+	jw_key(&c->w, "value");
+	jw_strn(&c->w, b64.data, b64.len);
+	buf_free(&b64);
+	if (has_flags)
+		jw_kv_u64(&c->w, "flags", flags);
+	if (has_cas)
+		jw_kv_u64(&c->w, "cas", cas);
+}
+
+static void kv_delete(struct route_ctx *c)
+{
+	if (!dc_ok(c, route_param(c->rr, "dc")))
+		return;
+	if (conflicting(c, "recurse", "cas", NULL))
+		return;
+	bool recurse = route_has_param(c->rr, "recurse");
+	if (!recurse && !*c->arg) {
+		fail(c, 400, "Missing key name");
+		return;
+	}
+	uint64_t cas = 0;
+	bool has_cas;
+	if (!u64_param(c, "cas", &cas, &has_cas))
+		return;
+	start_args(c, ROUTE_PEER_RAFT, RPC_KV_DELETE);
+	jw_kv_str(&c->w, "key", c->arg);
+	if (recurse)
+		jw_kv_bool(&c->w, "recurse", true);
+	if (has_cas)
+		jw_kv_u64(&c->w, "cas", cas);
+}
+
+static void h_kv(struct route_ctx *c)
+{
+	if (strcmp(c->rr->method, "GET") == 0)
+		kv_get(c);
+	else if (strcmp(c->rr->method, "PUT") == 0)
+		kv_put(c);
+	else
+		kv_delete(c);
+}
+
+/* ---- the table ---- */
+
+struct route_def {
+	const char *path;  /* exact, or a prefix when it ends in '/' (the rest is the argument) */
+	const char *allow; /* Consul's Allow header: OPTIONS, then the methods the path takes */
+	const char *also;  /* accepted but not advertised: python-consul 0.7.1 sends GET here */
+	void (*handler)(struct route_ctx *c);
+};
+
+static const struct route_def route_table[] = {
+	{"/v1/status/leader", "OPTIONS,GET", NULL, h_status_leader},
+	{"/v1/status/peers", "OPTIONS,GET", NULL, h_status_peers},
+	{"/v1/agent/self", "OPTIONS,GET", NULL, h_agent_self},
+	{"/v1/agent/members", "OPTIONS,GET", NULL, h_agent_members},
+	{"/v1/agent/services", "OPTIONS,GET", NULL, h_agent_services},
+	{"/v1/agent/service/", "OPTIONS,GET", NULL, h_agent_service},
+	{"/v1/agent/service/register", "OPTIONS,PUT", NULL, h_agent_service_register},
+	{"/v1/agent/service/deregister/", "OPTIONS,PUT", "GET", h_agent_service_deregister},
+	{"/v1/agent/checks", "OPTIONS,GET", NULL, h_agent_checks},
+	{"/v1/agent/check/register", "OPTIONS,PUT", NULL, h_agent_check_register},
+	{"/v1/agent/check/deregister/", "OPTIONS,PUT", "GET", h_agent_check_deregister},
+	{"/v1/agent/check/pass/", "OPTIONS,PUT", "GET", h_agent_check_pass},
+	{"/v1/agent/check/warn/", "OPTIONS,PUT", "GET", h_agent_check_warn},
+	{"/v1/agent/check/fail/", "OPTIONS,PUT", "GET", h_agent_check_fail},
+	{"/v1/agent/check/update/", "OPTIONS,PUT", NULL, h_agent_check_update},
+	{"/v1/catalog/register", "OPTIONS,PUT", NULL, h_catalog_register},
+	{"/v1/catalog/deregister", "OPTIONS,PUT", NULL, h_catalog_deregister},
+	{"/v1/catalog/datacenters", "OPTIONS,GET", NULL, h_catalog_datacenters},
+	{"/v1/catalog/nodes", "OPTIONS,GET", NULL, h_catalog_nodes},
+	{"/v1/catalog/services", "OPTIONS,GET", NULL, h_catalog_services},
+	{"/v1/catalog/service/", "OPTIONS,GET", NULL, h_catalog_service},
+	{"/v1/catalog/node/", "OPTIONS,GET", NULL, h_catalog_node},
+	{"/v1/catalog/node-services/", "OPTIONS,GET", NULL, h_catalog_node_services},
+	{"/v1/health/service/", "OPTIONS,GET", NULL, h_health_service},
+	{"/v1/health/node/", "OPTIONS,GET", NULL, h_health_node},
+	{"/v1/health/checks/", "OPTIONS,GET", NULL, h_health_checks},
+	{"/v1/health/state/", "OPTIONS,GET", NULL, h_health_state},
+	{"/v1/kv/", "OPTIONS,GET,PUT,DELETE", NULL, h_kv},
+};
+
+/* Is method one of the comma-separated names in list? */
+static bool method_in(const char *list, const char *method)
+{
+	size_t mlen = strlen(method);
+	for (const char *p = list; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == mlen && memcmp(p, method, n) == 0)
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+static bool is_prefix_pattern(const char *pattern)
+{
+	return pattern[strlen(pattern) - 1] == '/';
+}
+
+/* Go's ServeMux: an exact pattern wins, else the longest prefix pattern. */
+static const struct route_def *route_lookup(const char *path)
+{
+	const struct route_def *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < sizeof route_table / sizeof route_table[0]; i++) {
+		const struct route_def *d = &route_table[i];
+		size_t n = strlen(d->path);
+		if (!is_prefix_pattern(d->path)) {
+			if (strcmp(path, d->path) == 0)
+				return d;
+		} else if (strncmp(path, d->path, n) == 0 && n > best_len) {
+			best = d;
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+void route_plan(const struct config *cfg, const struct route_request *rr, struct route_plan *plan)
+{
+	struct route_ctx c = {.cfg = cfg, .rr = rr, .p = plan};
+	const struct route_def *d = route_lookup(rr->path);
+	if (!d) {
+		/* ServeMux redirects "/v1/kv" to the subtree "/v1/kv/". */
+		size_t n = strlen(rr->path);
+		for (size_t i = 0; i < sizeof route_table / sizeof route_table[0]; i++) {
+			const char *pat = route_table[i].path;
+			if (is_prefix_pattern(pat) && strlen(pat) == n + 1 && strncmp(pat, rr->path, n) == 0) {
+				plan->status = 301;
+				buf_append_str(&plan->location, pat);
+				return;
+			}
+		}
+		/* Consul's index handler: "/" names the agent, anything else is a bare 404. */
+		if (strcmp(rr->path, "/") == 0)
+			fail(&c, 200, "Consul Agent");
+		else
+			plan->status = 404;
+		return;
+	}
+	plan->pretty = route_has_param(rr, "pretty") || cfg->dev;
+	if (strcmp(rr->method, "OPTIONS") == 0) {
+		plan->status = 200;
+		plan->allow = d->allow;
+		return;
+	}
+	const char *methods = strchr(d->allow, ',') + 1;
+	if (!method_in(methods, rr->method) && !method_in(d->also, rr->method)) {
+		plan->allow = d->allow;
+		fail(&c, 405, "method %s not allowed", rr->method);
+		return;
+	}
+	c.arg = is_prefix_pattern(d->path) ? rr->path + strlen(d->path) : "";
+	d->handler(&c);
+	if (c.writing) {
+		jw_obj_close(&c.w);
+		jw_free(&c.w);
+	}
+	if (plan->status)
+		buf_reset(&plan->args);
+}
+
+/* ---- rendering ---- */
+
+static void add_vary(struct http_response *resp)
+{
+	/* Consul wraps every endpoint in a gzip handler, which always adds this. */
+	http_response_header(resp, "Vary", "Accept-Encoding");
+}
+
+void route_render_immediate(const struct route_plan *plan, struct http_response *resp)
+{
+	http_response_text(resp, plan->status, plan->message.data);
+	if (plan->allow)
+		http_response_header(resp, "Allow", "%s", plan->allow);
+	if (plan->location.len)
+		http_response_header(resp, "Location", "%s", plan->location.data);
+	if (plan->status != 404 && plan->status != 301 && plan->message.len == 0 && plan->status != 200)
+		http_response_text(resp, plan->status, http_status_text(plan->status));
+}
+
+void route_render_peer_down(const struct route_plan *plan, struct http_response *resp)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "rpc error making call: %s is not reachable", route_peer_name[plan->peer]);
+	http_response_text(resp, 500, msg);
+	add_vary(resp);
+}
+
+static void add_meta(struct http_response *resp, const struct rpc_reply *reply)
+{
+	/* Never 0: a blocking client would spin on ?index=0 (Consul's setIndex does the same). */
+	http_response_header(resp, "X-Consul-Index", "%" PRIu64, reply->index ? reply->index : 1);
+	http_response_header(resp, "X-Consul-KnownLeader", "%s", reply->known_leader ? "true" : "false");
+	http_response_header(resp, "X-Consul-LastContact", "%" PRIu32, reply->last_contact_ms);
+}
+
+/* Re-indents a JSON body as Go's json.MarshalIndent(obj, "", "    ") does, plus the "\n"
+ * Consul appends: "key": value, and empty containers stay "[]" / "{}" (yajl's beautifier
+ * would split those over lines). Works on the text, so it cannot fail. */
+static void indent_newline(struct buf *out, int depth)
+{
+	buf_append_char(out, '\n');
+	for (int i = 0; i < depth; i++)
+		buf_append(out, "    ", 4);
+}
+
+static void pretty_json(struct buf *out, const char *body, size_t len)
+{
+	int depth = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = body[i];
+		if (in_string) {
+			buf_append_char(out, ch);
+			if (ch == '\\' && i + 1 < len)
+				buf_append_char(out, body[++i]);
+			else if (ch == '"')
+				in_string = false;
+			continue;
+		}
+		switch (ch) {
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			break;
+		case '"':
+			in_string = true;
+			buf_append_char(out, ch);
+			break;
+		case '{':
+		case '[': {
+			size_t j = i + 1;
+			while (j < len && strchr(" \t\r\n", body[j]) && body[j])
+				j++;
+			buf_append_char(out, ch);
+			if (j < len && body[j] == (ch == '{' ? '}' : ']')) {
+				buf_append_char(out, body[j]);
+				i = j;
+			} else {
+				indent_newline(out, ++depth);
+			}
+			break;
+		}
+		case '}':
+		case ']':
+			indent_newline(out, depth > 0 ? --depth : 0);
+			buf_append_char(out, ch);
+			break;
+		case ',':
+			buf_append_char(out, ch);
+			indent_newline(out, depth);
+			break;
+		case ':':
+			buf_append(out, ": ", 2);
+			break;
+		default:
+			buf_append_char(out, ch);
+			break;
+		}
+	}
+	buf_append_char(out, '\n');
+}
+
+static void render_kv_raw(const struct rpc_reply *reply, struct http_response *resp)
+{
+	char err[128];
+	yajl_val v = json_parse(reply->body, reply->body_len, err, sizeof err);
+	yajl_val entry = YAJL_IS_ARRAY(v) ? json_arr_at(v, 0) : v;
+	const char *value = json_str(json_get(entry, "Value"));
+	if (!entry || (value && base64_decode(&resp->body, value, strlen(value)) < 0)) {
+		http_response_text(resp, 500, "rpc error: malformed KV reply");
+		yajl_tree_free(v);
+		return;
+	}
+	yajl_tree_free(v);
+	/* Consul serves raw values so browsers cannot run them (kvs_endpoint.go). */
+	resp->content_type = "text/plain";
+	http_response_header(resp, "X-Content-Type-Options", "nosniff");
+	http_response_header(resp, "Content-Security-Policy", "sandbox");
+}
+
+/* Consul's /v1/agent/self: "Config" and "Member" are what the Go api client and
+ * python-consul read (NodeName, Datacenter, Member.Addr); DebugConfig is a subset. */
+static void render_agent_self(const struct config *cfg, const struct route_plan *plan, const struct rpc_reply *reply,
+			      struct http_response *resp)
+{
+	char err[128];
+	yajl_val members = json_parse(reply->body, reply->body_len, err, sizeof err);
+	yajl_val self = NULL;
+	for (size_t i = 0; i < json_arr_len(members); i++) {
+		const char *name = json_str(json_get(json_arr_at(members, i), "Name"));
+		if (name && cfg->node_name && strcmp(name, cfg->node_name) == 0)
+			self = json_arr_at(members, i);
+	}
+	bool server = cfg->server || cfg->dev;
+	struct buf compact;
+	buf_init(&compact);
+	struct jw w;
+	jw_init(&w, plan->pretty ? &compact : &resp->body);
+	jw_obj_open(&w);
+	jw_key(&w, "Config");
+	jw_obj_open(&w);
+	jw_kv_str(&w, "Datacenter", cfg->datacenter);
+	jw_kv_str(&w, "PrimaryDatacenter", cfg->datacenter);
+	jw_kv_str(&w, "NodeName", cfg->node_name);
+	jw_kv_str(&w, "NodeID", cfg->node_id);
+	jw_kv_str(&w, "Revision", "");
+	jw_kv_bool(&w, "Server", server);
+	jw_kv_str(&w, "Version", CONSUL_VERSION);
+	jw_kv_str(&w, "BuildDate", "1970-01-01T00:00:01Z");
+	jw_obj_close(&w);
+
+	jw_key(&w, "DebugConfig");
+	jw_obj_open(&w);
+	jw_kv_str(&w, "Datacenter", cfg->datacenter);
+	jw_kv_str(&w, "NodeName", cfg->node_name);
+	jw_kv_str(&w, "NodeID", cfg->node_id);
+	jw_kv_bool(&w, "ServerMode", server);
+	jw_kv_bool(&w, "DevMode", cfg->dev);
+	jw_kv_bool(&w, "Bootstrap", cfg->bootstrap);
+	jw_kv_i64(&w, "BootstrapExpect", cfg->bootstrap_expect);
+	jw_kv_str(&w, "DataDir", cfg->data_dir);
+	jw_kv_str(&w, "BindAddr", cfg->bind_addr);
+	jw_kv_str(&w, "AdvertiseAddrLAN", cfg->advertise_addr ? cfg->advertise_addr : cfg->bind_addr);
+	jw_key(&w, "ClientAddrs");
+	jw_arr_open(&w);
+	if (cfg->client_addr)
+		jw_str(&w, cfg->client_addr);
+	jw_arr_close(&w);
+	jw_kv_str(&w, "DNSDomain", cfg->domain);
+	jw_kv_i64(&w, "DNSPort", cfg->port_dns);
+	jw_kv_i64(&w, "HTTPPort", cfg->port_http);
+	jw_kv_i64(&w, "SerfPortLAN", cfg->port_serf_lan);
+	jw_kv_i64(&w, "SerfPortWAN", cfg->port_serf_wan);
+	jw_kv_i64(&w, "ServerPort", cfg->port_server);
+	jw_kv_bool(&w, "EnableScriptChecks", cfg->enable_script_checks);
+	jw_kv_str(&w, "Version", CONSUL_VERSION);
+	jw_obj_close(&w);
+
+	jw_key(&w, "Member");
+	jw_value(&w, self);
+	jw_obj_close(&w);
+	jw_free(&w);
+	yajl_tree_free(members);
+	if (plan->pretty)
+		pretty_json(&resp->body, compact.data, compact.len);
+	buf_free(&compact);
+	resp->content_type = "application/json";
+}
+
+void route_render(const struct config *cfg, const struct route_plan *plan, const struct rpc_reply *reply,
+		  struct http_response *resp)
+{
+	if (reply->status == 503) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "rpc error making call: %s: %.*s", route_peer_name[plan->peer],
+			 (int)(reply->body_len > 160 ? 160 : reply->body_len), reply->body ? reply->body : "");
+		http_response_text(resp, 500, msg);
+		add_vary(resp);
+		return;
+	}
+	add_vary(resp);
+	if (plan->is_read && (reply->status == 200 || reply->status == 404))
+		add_meta(resp, reply);
+	if (reply->status != 200) {
+		resp->status = (int)reply->status;
+		if (reply->body_len) {
+			resp->content_type = "text/plain; charset=utf-8";
+			buf_append(&resp->body, reply->body, reply->body_len);
+		}
+		return;
+	}
+	resp->status = 200;
+	switch (plan->render) {
+	case ROUTE_RENDER_EMPTY:
+		break;
+	case ROUTE_RENDER_KV_RAW:
+		render_kv_raw(reply, resp);
+		break;
+	case ROUTE_RENDER_AGENT_SELF:
+		render_agent_self(cfg, plan, reply, resp);
+		break;
+	case ROUTE_RENDER_JSON:
+		resp->content_type = "application/json";
+		if (plan->pretty)
+			pretty_json(&resp->body, reply->body, reply->body_len);
+		else
+			buf_append(&resp->body, reply->body, reply->body_len);
+		break;
+	}
+}
