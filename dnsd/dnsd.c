@@ -7,6 +7,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -57,6 +58,8 @@ struct dnsd {
 	uint64_t seed;
 	uint64_t dropped; /* queries left unanswered: malformed, or out of memory */
 	bool stopping;
+	int argc;         /* the flags, kept to reload the configuration on SIGHUP */
+	char **argv;
 };
 
 struct tcp_conn {
@@ -344,6 +347,7 @@ static void on_dump(void *arg, const struct rpc_reply *r)
 		catalog_view_free(d->view);
 		d->view = v;
 		d->index = r->index;
+		malloc_trim(0); /* the parse tree was the peak: give it back while idle */
 	}
 	if (d->raft_down_logged)
 		log_info("catalog: refreshing from raftd again");
@@ -397,11 +401,6 @@ static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	log_info("SIGHUP: dnsd keeps its configuration until restarted");
-}
-
 static void answer_config_init(struct answer_config *ac, const struct config *cfg)
 {
 	memset(ac, 0, sizeof *ac);
@@ -413,6 +412,35 @@ static void answer_config_init(struct answer_config *ac, const struct config *cf
 	ac->enable_truncate = cfg->dns_enable_truncate;
 	ac->node_meta_txt = true; /* Consul's enable_additional_node_meta_txt default */
 	ac->udp_answer_limit = cfg->dns_udp_answer_limit;
+	if (cfg->recursors.n > 0)
+		log_warnx("dns: recursors are not supported yet: names outside %s are refused", cfg->domain);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* SIGHUP: reread flags and files. dns_config, the domain, the datacenter and the log level
+ * take effect now; a new address, port or data dir needs a restart. */
+static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct dnsd *d = w->data;
+	struct config fresh;
+	char err[1024];
+
+	if (config_load(&fresh, d->argc - 1, d->argv + 1, err, sizeof err) < 0) {
+		log_error("reload: keeping the old configuration: %s", err);
+		return;
+	}
+	if (fresh.port_dns != d->cfg.port_dns || !same_str(fresh.addr_dns, d->cfg.addr_dns) ||
+	    !same_str(fresh.data_dir, d->cfg.data_dir))
+		log_warnx("reload: a new DNS address, port or data dir takes effect at restart");
+	config_free(&d->cfg);
+	d->cfg = fresh;
+	log_set_level(d->cfg.log_level);
+	answer_config_init(&d->ac, &d->cfg);
+	log_info("reload: configuration reloaded");
 }
 
 int main(int argc, char **argv)
@@ -420,6 +448,8 @@ int main(int argc, char **argv)
 	struct dnsd d;
 
 	memset(&d, 0, sizeof d);
+	d.argc = argc;
+	d.argv = argv;
 	role_start("dnsd", argc, argv, &d.cfg);
 	if (d.cfg.port_dns < 0) {
 		log_info("dns disabled (ports.dns = %d)", d.cfg.port_dns);

@@ -275,12 +275,12 @@ static yajl_val body_object(struct route_ctx *c, enum route_peer peer, unsigned 
 
 static void h_status_leader(struct route_ctx *c)
 {
-	begin_read(c, ROUTE_PEER_RAFT, RPC_STATUS_LEADER, false);
+	begin_read(c, ROUTE_PEER_RAFT, RPC_STATUS_LEADER, true);
 }
 
 static void h_status_peers(struct route_ctx *c)
 {
-	begin_read(c, ROUTE_PEER_RAFT, RPC_STATUS_PEERS, false);
+	begin_read(c, ROUTE_PEER_RAFT, RPC_STATUS_PEERS, true);
 }
 
 static void h_agent_self(struct route_ctx *c)
@@ -702,6 +702,7 @@ void route_plan(const struct config *cfg, const struct route_request *rr, struct
 			plan->status = 404;
 		return;
 	}
+	plan->matched = true;
 	plan->pretty = route_has_param(rr, "pretty") || cfg->dev;
 	if (strcmp(rr->method, "OPTIONS") == 0) {
 		plan->status = 200;
@@ -741,6 +742,8 @@ void route_render_immediate(const struct route_plan *plan, struct http_response 
 		http_response_header(resp, "Location", "%s", plan->location.data);
 	if (plan->status != 404 && plan->status != 301 && plan->message.len == 0 && plan->status != 200)
 		http_response_text(resp, plan->status, http_status_text(plan->status));
+	if (plan->matched)
+		add_vary(resp);
 }
 
 void route_render_peer_down(const struct route_plan *plan, struct http_response *resp)

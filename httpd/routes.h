@@ -73,6 +73,7 @@ struct route_plan {
 	struct buf message;
 	const char *allow;    /* Allow header, for 405 and OPTIONS */
 	struct buf location;  /* Location header, for 301 */
+	bool matched;         /* the path is one of Consul's endpoints (gets Vary, as Consul's gzip wrapper adds it) */
 	/* Otherwise: the RPC to make, and how to turn its reply into the response. */
 	enum route_peer peer;
 	unsigned op;

@@ -163,6 +163,8 @@ static void test_header_limits(void **state)
 {
 	struct http_request req;
 	char *in = malloc(HTTP_MAX_HEAD_BYTES * 2);
+	if (!in)
+		abort();
 	/* 64 headers are fine, 65 are not */
 	for (int count = 64; count <= 65; count++) {
 		int n = sprintf(in, "GET / HTTP/1.1\r\nHost: a\r\n");

@@ -375,6 +375,7 @@ static void test_render_errors(void **state)
 	assert_int_equal(resp.status, 405);
 	assert_true(has_header(&resp, "Allow: OPTIONS,GET,PUT,DELETE\r\n"));
 	assert_string_equal(resp.body.data, "method POST not allowed");
+	assert_true(has_header(&resp, "Vary: Accept-Encoding\r\n"));
 	http_response_free(&resp);
 	route_plan_free(&p.plan);
 }
