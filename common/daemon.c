@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "privdrop.h"
 
 int mkdir_p(const char *path, unsigned mode)
 {
@@ -50,6 +52,13 @@ void role_start(const char *role, int argc, char **argv, struct config *cfg)
 	if (rc < 0) {
 		errno = -rc;
 		fatal("create %s", run);
+	}
+	/* Made as root, they must stay usable after the drop: roles create files there later. */
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() == 0 && priv_target(cfg->user, &uid, &gid) == 0) {
+		if (chown(cfg->data_dir, uid, gid) < 0 || chown(run, uid, gid) < 0)
+			fatal("hand %s over to uid %u", cfg->data_dir, (unsigned)uid);
 	}
 	free(run);
 }

@@ -5,31 +5,59 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+
+int priv_lookup(const char *name, uid_t *uid, gid_t *gid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return -ENOENT;
+	struct passwd *pw;
+	int rc = -ENOENT;
+	while ((pw = fgetpwent(f))) {
+		if (strcmp(pw->pw_name, name) == 0) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int priv_target(const char *user, uid_t *uid, gid_t *gid)
+{
+	const char *name = user ? user : "consul";
+	if (priv_lookup(name, uid, gid) == 0)
+		return 0;
+	if (user)
+		fatalx("user \"%s\" does not exist in /etc/passwd", user);
+	return -ENOENT;
+}
 
 void priv_drop(const char *user)
 {
 	if (geteuid() != 0)
 		return;
-	const char *name = user ? user : "consul";
-	errno = 0;
-	struct passwd *pw = getpwnam(name);
-	if (!pw) {
-		if (user)
-			fatalx("user \"%s\" does not exist", user);
+	uid_t uid;
+	gid_t gid;
+	if (priv_target(user, &uid, &gid) < 0) {
 		log_debug("no \"consul\" user: keeping root (set -user to drop privileges)");
 		return;
 	}
-	if (setgroups(1, &pw->pw_gid) < 0)
-		fatal("setgroups for %s", name);
-	if (setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
-		fatal("setresgid to %s", name);
-	if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-		fatal("setresuid to %s", name);
+	if (setgroups(1, &gid) < 0)
+		fatal("setgroups to gid %u", (unsigned)gid);
+	if (setresgid(gid, gid, gid) < 0)
+		fatal("setresgid to %u", (unsigned)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		fatal("setresuid to %u", (unsigned)uid);
 	/* If root can be regained, the drop did not happen. */
 	if (setuid(0) == 0)
-		fatalx("still able to regain root after dropping to %s", name);
-	log_debug("running as %s (uid %u)", name, (unsigned)pw->pw_uid);
+		fatalx("still able to regain root after dropping to uid %u", (unsigned)uid);
+	log_debug("running as uid %u gid %u", (unsigned)uid, (unsigned)gid);
 }

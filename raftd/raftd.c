@@ -377,14 +377,15 @@ static void hand_over(const char *dir, const char *user)
 {
 	if (geteuid() != 0)
 		return;
-	struct passwd *pw = getpwnam(user ? user : "consul");
-	if (!pw)
+	uid_t uid;
+	gid_t gid;
+	if (priv_target(user, &uid, &gid) < 0)
 		return;
 	const char *names[] = {"", "/wal.log", "/snapshot.json"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s%s", dir, names[i]);
-		if (chown(path, pw->pw_uid, pw->pw_gid) < 0 && errno != ENOENT)
+		if (chown(path, uid, gid) < 0 && errno != ENOENT)
 			fatal("chown %s", path);
 	}
 }
