@@ -17,6 +17,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "privdrop.h"
 #include "roles.h"
 #include "rpc.h"
 #include "rpc_ops.h"
@@ -305,6 +306,10 @@ static int agent_setup(struct agent *a, int argc, char **argv)
 			return 1;
 		}
 	}
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() == 0)
+		priv_target(a->cfg.user, &uid, &gid); /* a named user that does not exist ends it here */
 	rc = mkdir_p(a->cfg.data_dir, 0700);
 	if (rc < 0) {
 		fprintf(stderr, "consul: cannot create data directory %s: %s\n", a->cfg.data_dir, strerror(-rc));

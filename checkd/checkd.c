@@ -430,11 +430,7 @@ int main(int argc, char **argv)
 		fatalx("out of memory");
 	load_config_defs(&d);
 
-	char *sock = config_run_path(&d.cfg, "check.sock");
-	d.server = rpc_server_listen_unix(d.loop, sock, handle, &d);
-	if (!d.server)
-		fatalx("cannot listen on %s", sock);
-	free(sock);
+	d.server = role_serve(d.loop, &d.cfg, "check.sock", handle, &d);
 	char *raft_sock = config_run_path(&d.cfg, "raft.sock");
 	d.raft = rpc_client_new(d.loop, raft_sock, "raftd");
 	free(raft_sock);

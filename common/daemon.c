@@ -62,3 +62,20 @@ void role_start(const char *role, int argc, char **argv, struct config *cfg)
 	}
 	free(run);
 }
+
+struct rpc_server *role_serve(struct ev_loop *loop, const struct config *cfg, const char *socket_name,
+			      rpc_handler handler, void *arg)
+{
+	char *path = config_run_path(cfg, socket_name);
+	if (!path)
+		fatalx("out of memory");
+	struct rpc_server *server = rpc_server_listen_unix(loop, path, handler, arg);
+	if (!server)
+		fatalx("cannot serve %s", path);
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() == 0 && priv_target(cfg->user, &uid, &gid) == 0 && chown(path, uid, gid) < 0)
+		fatal("chown %s", path);
+	free(path);
+	return server;
+}

@@ -11,10 +11,16 @@
 #define COMMON_DAEMON_H
 
 #include "config.h"
+#include "rpc.h"
 
 /* argv as given to main (argv[0] is the program). Also ignores SIGPIPE and creates
  * data_dir/run (mode 0700) when a data dir is set. */
 void role_start(const char *role, int argc, char **argv, struct config *cfg);
+struct ev_loop;
+/* Serves data_dir/run/<socket_name> (see rpc.h), owned by the user the roles drop to, so
+ * sibling roles can still connect after everyone has dropped root. Exits if it cannot. */
+struct rpc_server *role_serve(struct ev_loop *loop, const struct config *cfg, const char *socket_name,
+			      rpc_handler handler, void *arg);
 /* mkdir -p with the given mode. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 

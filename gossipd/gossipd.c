@@ -96,11 +96,7 @@ int main(int argc, char **argv)
 	ev_io_start(loop, &g.udp_io);
 	ev_io_start(loop, &g.tcp_io);
 
-	char *path = config_run_path(&g.cfg, "gossip.sock");
-	g.server = rpc_server_listen_unix(loop, path, handle_rpc, &g);
-	if (!g.server)
-		fatalx("cannot serve %s", path);
-	free(path);
+	g.server = role_serve(loop, &g.cfg, "gossip.sock", handle_rpc, &g);
 
 	priv_drop(g.cfg.user);
 	log_info("serf: LAN pool of %s on %s:%d (%s)", g.cfg.node_name, g.cfg.bind_addr, g.cfg.port_serf_lan,

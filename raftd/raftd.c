@@ -431,9 +431,7 @@ int main(int argc, char **argv)
 		fatalx("commit log: %s", err);
 
 	char *sock = config_run_path(&d.cfg, "raft.sock");
-	d.server = rpc_server_listen_unix(d.loop, sock, handler, &d);
-	if (!d.server)
-		fatalx("cannot listen on %s", sock);
+	d.server = role_serve(d.loop, &d.cfg, "raft.sock", handler, &d);
 	if (raft_dir)
 		hand_over(raft_dir, d.cfg.user);
 	priv_drop(d.cfg.user);

@@ -1,0 +1,48 @@
+"""Started as root with -user, every role drops to that user once its sockets are bound; the
+supervisor alone keeps root; the data dir stays usable; a user that does not exist is fatal."""
+import os
+import pwd
+import subprocess
+import tempfile
+
+from harness import CONSUL, Agent, check, finish, run_cli, wait_for
+
+USER = "consul-it"
+if os.geteuid() != 0:
+    check(False, "this test must run as root")
+    finish()
+try:
+    pwd.getpwnam(USER)
+except KeyError:
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER], check=True)
+uid = pwd.getpwnam(USER).pw_uid
+
+
+def uids(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                return [int(x) for x in line.split()[1:]]
+            
+
+data_dir = tempfile.mkdtemp(prefix="consul-it-priv-")
+args = ["-server", "-bootstrap-expect=1", "-data-dir=" + data_dir, "-node=priv-node", "-user=" + USER]
+with Agent("127.0.0.26", args, config={"service": {"name": "svc", "port": 1}}) as a:
+    check(a.wait_leader(), "agent up with -user")
+    roles = wait_for(lambda: len(a.roles()) == 5 and a.roles(), 5)
+    for name, pid in sorted((roles or {}).items()):
+        check(uids(pid) == [uid] * 4, "%s runs as %s (real, effective, saved, fs): %r" % (name, USER, uids(pid)))
+    check(uids(a.proc.pid)[1] == 0, "the supervisor keeps root")
+    rc, _, err = run_cli(["kv", "put", "written", "after-drop"], addr=a.http_addr())
+    check(rc == 0, "raftd can write its log after the drop: %r" % err)
+    status, _, _ = a.http("PUT", "/v1/agent/service/register", body=b'{"Name": "api", "Port": 2}')
+    check(status == 200, "checkd can persist a registration after the drop")
+    check(wait_for(lambda: os.path.exists(os.path.join(data_dir, "checkd", "state.json")), 3),
+          "checkd's state file exists")
+    check(os.stat(os.path.join(data_dir, "raft")).st_uid == uid, "the raft dir belongs to the user")
+
+p = subprocess.run([CONSUL, "agent", "-dev", "-bind=127.0.0.26", "-user=no-such-user-xyz"], capture_output=True,
+                   timeout=15)
+out = (p.stdout + p.stderr).decode()
+check(p.returncode != 0 and "no-such-user-xyz" in out, "a missing -user is fatal and named: %r" % out[-300:])
+finish()
