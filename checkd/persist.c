@@ -12,6 +12,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/fileio.h"
 #include "common/log.h"
 
 /* Writes a stored definition back as a JSON value (it was valid JSON when registered). */
@@ -169,54 +170,8 @@ int persist_restore(struct local_state *ls, const char *text, size_t len, const 
 
 int persist_write_file(const char *path, const struct buf *data)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 5);
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, plen + 5, "%s.tmp", path);
-	int rc = 0;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		log_warn("state: open %s", tmp);
-		goto out;
-	}
-	size_t off = 0;
-	while (off < data->len) {
-		ssize_t n = write(fd, data->data + off, data->len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			log_warn("state: write %s", tmp);
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (!rc && fsync(fd) < 0) {
-		rc = -errno;
-		log_warn("state: fsync %s", tmp);
-	}
-	close(fd);
-	if (!rc && rename(tmp, path) < 0) {
-		rc = -errno;
-		log_warn("state: rename %s", tmp);
-	}
-	if (rc) {
-		unlink(tmp);
-		goto out;
-	}
-	/* The rename is durable once the directory is synced. */
-	char *dir_copy = strdup(path);
-	if (dir_copy) {
-		int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dir_copy);
-	}
-out:
-	free(tmp);
+	int rc = file_write_atomic(path, data->data, data->len);
+	if (rc < 0)
+		log_warnx("state: write %s: %s", path, strerror(-rc));
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "common/config.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/net.h"
 #include "common/privdrop.h"
 #include "common/rpc.h"
 #include "common/rpc_ops.h"
@@ -266,34 +267,6 @@ static void tcp_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- listening ---- */
 
-/* Binds a UDP or TCP socket on addr:port; a failure is fatal with a line naming both. */
-static int dns_bind(const char *addr, int port, int socktype)
-{
-	const char *proto = socktype == SOCK_DGRAM ? "udp" : "tcp";
-	struct addrinfo hints = {0}, *ai;
-	char port_s[16];
-	int fd, one = 1, rc;
-
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = socktype;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	snprintf(port_s, sizeof port_s, "%d", port);
-	rc = getaddrinfo(addr, port_s, &hints, &ai);
-	if (rc != 0)
-		fatalx("dns: bind %s %s:%d: %s", proto, addr, port, gai_strerror(rc));
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		fatal("dns: socket %s %s:%d", proto, addr, port);
-	if (socktype == SOCK_STREAM)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
-		fatal("dns: bind %s %s:%d", proto, addr, port);
-	if (socktype == SOCK_STREAM && listen(fd, 128) < 0)
-		fatal("dns: listen tcp %s:%d", addr, port);
-	freeaddrinfo(ai);
-	return fd;
-}
-
 /* ---- the catalog cache ---- */
 
 static void refresh(struct dnsd *d);
@@ -461,8 +434,10 @@ int main(int argc, char **argv)
 	if (getrandom(&d.seed, sizeof d.seed, 0) != (ssize_t)sizeof d.seed)
 		d.seed = (uint64_t)getpid() ^ (uint64_t)ev_time();
 
-	d.udp_fd = dns_bind(d.cfg.addr_dns, d.cfg.port_dns, SOCK_DGRAM);
-	d.tcp_fd = dns_bind(d.cfg.addr_dns, d.cfg.port_dns, SOCK_STREAM);
+	char err[256];
+	if ((d.udp_fd = net_listen(d.cfg.addr_dns, d.cfg.port_dns, SOCK_DGRAM, err, sizeof err)) < 0 ||
+	    (d.tcp_fd = net_listen(d.cfg.addr_dns, d.cfg.port_dns, SOCK_STREAM, err, sizeof err)) < 0)
+		fatalx("dns: %s", err);
 	log_info("dns: listening on %s:%d (udp, tcp), domain %s", d.cfg.addr_dns, d.cfg.port_dns, d.cfg.domain);
 	priv_drop(d.cfg.user);
 

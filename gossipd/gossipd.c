@@ -2,8 +2,6 @@
  * agent on the same address fails clearly) and serves the member table on gossip.sock. */
 #include <errno.h>
 #include <ev.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "members.h"
+#include "net.h"
 #include "privdrop.h"
 #include "rpc.h"
 #include "rpc_ops.h"
@@ -40,24 +39,6 @@ static void handle_rpc(void *arg, struct rpc_req *req, unsigned op, const char *
 	members_render(&g->members, &out);
 	rpc_reply_simple(req, 200, 1, out.data, out.len);
 	buf_free(&out);
-}
-
-/* Opens a socket of the given type bound to addr:port, or exits naming what failed. */
-static int bind_or_die(int type, const char *addr, int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		fatalx("bind address %s is not an IPv4 address", addr);
-	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		fatal("socket");
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		fatal("bind %s %s:%d", type == SOCK_DGRAM ? "udp" : "tcp", addr, port);
-	if (type == SOCK_STREAM && listen(fd, 64) < 0)
-		fatal("listen tcp %s:%d", addr, port);
-	return fd;
 }
 
 /* Until the gossip protocol lands, traffic on the Serf port is read and dropped (counted). */
@@ -88,8 +69,10 @@ int main(int argc, char **argv)
 		fatalx("out of memory");
 
 	struct ev_loop *loop = ev_default_loop(0);
-	g.udp_fd = bind_or_die(SOCK_DGRAM, g.cfg.bind_addr, g.cfg.port_serf_lan);
-	g.tcp_fd = bind_or_die(SOCK_STREAM, g.cfg.bind_addr, g.cfg.port_serf_lan);
+	char err[256];
+	if ((g.udp_fd = net_listen(g.cfg.bind_addr, g.cfg.port_serf_lan, SOCK_DGRAM, err, sizeof err)) < 0 ||
+	    (g.tcp_fd = net_listen(g.cfg.bind_addr, g.cfg.port_serf_lan, SOCK_STREAM, err, sizeof err)) < 0)
+		fatalx("serf: %s", err);
 	ev_io_init(&g.udp_io, udp_cb, g.udp_fd, EV_READ);
 	ev_io_init(&g.tcp_io, tcp_cb, g.tcp_fd, EV_READ);
 	g.udp_io.data = g.tcp_io.data = &g;

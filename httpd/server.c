@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/net.h"
 #include "common/rpc_ops.h"
 #include "http_parser.h"
 #include "http_response.h"
@@ -398,24 +399,12 @@ struct httpd_server *httpd_server_listen(struct ev_loop *loop, const struct conf
 		return s;
 	}
 	const char *addr = cfg->addr_http ? cfg->addr_http : (cfg->client_addr ? cfg->client_addr : "127.0.0.1");
-	char port[16];
-	snprintf(port, sizeof port, "%d", cfg->port_http);
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV};
-	struct addrinfo *ai = NULL;
-	int rc = getaddrinfo(addr, port, &hints, &ai);
-	if (rc != 0)
-		fatalx("listen %s:%s: %s", addr, port, gai_strerror(rc));
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	char err[256];
+	int fd = net_listen(addr, cfg->port_http, SOCK_STREAM, err, sizeof err);
 	if (fd < 0)
-		fatal("listen %s:%s: socket", addr, port);
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 512) < 0)
-		fatal("listen %s:%s", addr, port);
-	freeaddrinfo(ai);
+		fatalx("http: %s", err);
 	s->fd = fd;
-	log_info("http: listening on %s:%s", addr, port);
+	log_info("http: listening on %s:%d", addr, cfg->port_http);
 	return s;
 }
 

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "crc32c.h"
 #include "daemon.h"
+#include "fileio.h"
 #include "log.h"
 #include "store.h"
 
@@ -80,20 +81,6 @@ static char *path_join(const char *dir, const char *name)
 	return p;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads a whole file into out. Returns 0, -ENOENT when it does not exist, or -errno. */
 static int read_file(const char *path, struct buf *out)
 {
@@ -111,16 +98,6 @@ static int read_file(const char *path, struct buf *out)
 			break;
 		}
 	}
-	close(fd);
-	return rc;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) < 0 ? -errno : 0;
 	close(fd);
 	return rc;
 }
@@ -401,29 +378,12 @@ int commit_log_snapshot(struct commit_log *cl)
 {
 	if (!cl->dir)
 		return 0;
-	char *tmp = path_join(cl->dir, "snapshot.json.tmp");
 	char *path = path_join(cl->dir, "snapshot.json");
 	struct buf b;
 	buf_init(&b);
 	int rc = store_snapshot(cl->store, &b);
-	int fd = -1;
-	if (rc < 0)
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = write_all(fd, b.data, b.len);
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	fd = -1;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (!rc)
-		rc = fsync_dir(cl->dir);
+	if (rc == 0)
+		rc = file_write_atomic(path, b.data, b.len);
 	if (rc)
 		goto out;
 	/* The snapshot now holds every entry: the log can go. A crash before this line only
@@ -439,10 +399,7 @@ int commit_log_snapshot(struct commit_log *cl)
 out:
 	if (rc)
 		log_warnx("commit log: snapshot to %s failed: %s; keeping the log", path, strerror(-rc));
-	if (fd >= 0)
-		close(fd);
 	buf_free(&b);
-	free(tmp);
 	free(path);
 	return rc;
 }
