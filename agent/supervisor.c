@@ -128,6 +128,11 @@ static void child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 		agent_stop(a, 1);
 		return;
 	}
+	if (WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0) {
+		/* A role that ends on its own with success has nothing to do (ports.dns = -1). */
+		log_info("%s exited cleanly; not restarting it", c->role->binary);
+		return;
+	}
 	if (ran_s >= HEALTHY_RUN_S)
 		c->backoff_s = BACKOFF_FIRST_S;
 	log_warnx("%s %s after %.1f s; restarting it in %.1f s", c->role->binary, how, ran_s, c->backoff_s);

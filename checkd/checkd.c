@@ -38,7 +38,7 @@ struct checkd {
 	struct def_ctx api_ctx;
 	ev_timer ttl_timer;
 	ev_timer persist_timer;
-	ev_signal sigterm, sigint, sighup;
+	ev_signal sigterm, sigint;
 	char *state_path; /* NULL in -dev, or when the directory cannot be made */
 	uint64_t persisted_index;
 };
@@ -413,10 +413,10 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	exit(0);
 }
 
-static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+static void on_reload(void *arg, const struct config *fresh)
 {
-	/* Reload (issue 5) re-reads the files; until then keep running on what was loaded. */
-	log_info("SIGHUP: reloading service definitions is not supported yet; keeping the current ones");
+	/* Re-applying service definitions (issue 5) belongs here; until then keep what was loaded. */
+	log_info("reload: service and check definitions from files are kept as loaded at start");
 }
 
 int main(int argc, char **argv)
@@ -452,9 +452,7 @@ int main(int argc, char **argv)
 	ev_signal_init(&d.sigint, on_stop, SIGINT);
 	d.sigint.data = &d;
 	ev_signal_start(d.loop, &d.sigint);
-	ev_signal_init(&d.sighup, on_hup, SIGHUP);
-	d.sighup.data = &d;
-	ev_signal_start(d.loop, &d.sighup);
+	role_watch_reload(d.loop, argc, argv, on_reload, &d);
 	arm_ttl_timer(&d);
 	log_info("serving on check.sock; node %s, %zu services, %zu checks", d.cfg.node_name, d.ls->nservices,
 		 d.ls->nchecks);

@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <ev.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@ void role_start(const char *role, int argc, char **argv, struct config *cfg)
 	}
 	log_set_level(cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
+	/* The supervisor forwards SIGHUP to every role on reload; none may die of it. */
+	signal(SIGHUP, SIG_IGN);
 	if (!cfg->data_dir)
 		fatalx("no data directory: start under `consul agent` or give -data-dir");
 	char *run = config_run_path(cfg, "");
@@ -78,4 +81,37 @@ struct rpc_server *role_serve(struct ev_loop *loop, const struct config *cfg, co
 		fatal("chown %s", path);
 	free(path);
 	return server;
+}
+
+struct reload_watch {
+	ev_signal sighup;
+	int argc;
+	char **argv;
+	role_reload_fn apply;
+	void *arg;
+};
+
+static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct reload_watch *rw = w->data;
+	struct config fresh;
+	char err[1024];
+	if (config_load(&fresh, rw->argc - 1, rw->argv + 1, err, sizeof err) < 0) {
+		log_error("reload: keeping the old configuration: %s", err);
+		return;
+	}
+	log_set_level(fresh.log_level);
+	if (rw->apply)
+		rw->apply(rw->arg, &fresh);
+	config_free(&fresh);
+	log_info("reload: configuration reloaded");
+}
+
+void role_watch_reload(struct ev_loop *loop, int argc, char **argv, role_reload_fn apply, void *arg)
+{
+	static struct reload_watch rw;
+	rw = (struct reload_watch){.argc = argc, .argv = argv, .apply = apply, .arg = arg};
+	ev_signal_init(&rw.sighup, reload_cb, SIGHUP);
+	rw.sighup.data = &rw;
+	ev_signal_start(loop, &rw.sighup);
 }

@@ -21,6 +21,12 @@ struct ev_loop;
  * sibling roles can still connect after everyone has dropped root. Exits if it cannot. */
 struct rpc_server *role_serve(struct ev_loop *loop, const struct config *cfg, const char *socket_name,
 			      rpc_handler handler, void *arg);
+/* Called on SIGHUP with the configuration as the flags and files now say (valid: an invalid
+ * one is logged and ignored). It is freed after the call. */
+typedef void (*role_reload_fn)(void *arg, const struct config *fresh);
+/* Watches SIGHUP: re-reads argv's flags and files, applies the log level, then calls apply
+ * (may be NULL). role_start() already makes SIGHUP harmless before this is called. */
+void role_watch_reload(struct ev_loop *loop, int argc, char **argv, role_reload_fn apply, void *arg);
 /* mkdir -p with the given mode. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 

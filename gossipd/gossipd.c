@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 	g.server = role_serve(loop, &g.cfg, "gossip.sock", handle_rpc, &g);
 
 	priv_drop(g.cfg.user);
+	role_watch_reload(loop, argc, argv, NULL, NULL);
 	log_info("serf: LAN pool of %s on %s:%d (%s)", g.cfg.node_name, g.cfg.bind_addr, g.cfg.port_serf_lan,
 		 g.cfg.server ? "server" : "client");
 	ev_run(loop, 0);

@@ -435,6 +435,7 @@ int main(int argc, char **argv)
 	if (raft_dir)
 		hand_over(raft_dir, d.cfg.user);
 	priv_drop(d.cfg.user);
+	role_watch_reload(d.loop, argc, argv, NULL, NULL);
 
 	ev_prepare_init(&d.flush_watcher, flush_cb);
 	d.flush_watcher.data = &d;

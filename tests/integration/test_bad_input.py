@@ -46,7 +46,7 @@ check(rc != 0 and "8500" in out and "in use" in out, "port in use is fatal and n
 print("     failed start took %.2f s" % (time.monotonic() - t0))
 squatter.close()
 
-with Agent("127.0.0.24", ["-dev", "-node=bad-input"]) as a:
+with Agent("127.0.0.24", ["-dev", "-node=bad-input"], config={"log_level": "info"}) as a:
     check(a.wait_leader(), "agent up")
 
     # Malformed HTTP: 400 for that client, everyone else unaffected
@@ -97,9 +97,18 @@ with Agent("127.0.0.24", ["-dev", "-node=bad-input"]) as a:
     check(rcode == "NOERROR" and ans, "dnsd answers after malformed packets")
     check(a.proc.poll() is None and len(a.roles()) == 5, "no role died: %r" % a.roles())
 
-    # A SIGHUP with a now-broken config file keeps the old configuration
+    # SIGHUP reloads without restarting any role; a now-broken config file keeps the old one
+    before = a.roles()
     a.proc.send_signal(1)
     time.sleep(0.3)
-    check(a.http("GET", "/v1/status/leader")[0] == 200 and a.proc.poll() is None, "SIGHUP reload keeps serving")
+    check(a.roles() == before, "SIGHUP restarts no role: %r -> %r" % (before, a.roles()))
+    with open(os.path.join(a.tmp, "config.json"), "w") as f:
+        f.write('{"log_level": ')
+    a.proc.send_signal(1)
+    time.sleep(0.3)
+    with open(a.log_path, "rb") as f:
+        log = f.read().decode(errors="replace")
+    check("keeping the old one" in log and "config.json" in log, "a broken file on reload is reported, old config kept")
+    check(a.roles() == before and a.http("GET", "/v1/status/leader")[0] == 200, "still serving after the bad reload")
 
 finish()
