@@ -746,10 +746,15 @@ void route_render_immediate(const struct route_plan *plan, struct http_response 
 		add_vary(resp);
 }
 
-void route_render_peer_down(const struct route_plan *plan, struct http_response *resp)
+void route_render_peer_down(const struct route_plan *plan, bool server, struct http_response *resp)
 {
 	char msg[160];
-	snprintf(msg, sizeof msg, "rpc error making call: %s is not reachable", route_peer_name[plan->peer]);
+	/* A client agent has no state store of its own: until it knows a server (the gossip
+	 * issue), Consul's own words for that apply. */
+	if (plan->peer == ROUTE_PEER_RAFT && !server)
+		snprintf(msg, sizeof msg, "No known Consul servers");
+	else
+		snprintf(msg, sizeof msg, "rpc error making call: %s is not reachable", route_peer_name[plan->peer]);
 	http_response_text(resp, 500, msg);
 	add_vary(resp);
 }

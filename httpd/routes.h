@@ -94,6 +94,6 @@ void route_render_immediate(const struct route_plan *plan, struct http_response 
 void route_render(const struct config *cfg, const struct route_plan *plan, const struct rpc_reply *reply,
 		  struct http_response *resp);
 /* The response when the peer could not be asked at all (not connected, or link lost). */
-void route_render_peer_down(const struct route_plan *plan, struct http_response *resp);
+void route_render_peer_down(const struct route_plan *plan, bool server, struct http_response *resp);
 
 #endif

@@ -172,7 +172,7 @@ static void dispatch(struct conn *c, const struct http_request *req, const char 
 	if (id < 0) {
 		log_warnx("http: %s for %s: %s not reachable", rpc_op_name(c->plan.op), c->peer,
 			  route_peer_name[c->plan.peer]);
-		route_render_peer_down(&c->plan, &resp);
+		route_render_peer_down(&c->plan, s->cfg->server, &resp);
 		queue_response(c, &resp, c->keep_alive);
 		http_response_free(&resp);
 		return;

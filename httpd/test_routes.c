@@ -356,9 +356,18 @@ static void test_render_errors(void **state)
 
 	struct planned p = plan_for("GET", "/v1/agent/services", NULL);
 	http_response_init(&resp);
-	route_render_peer_down(&p.plan, &resp);
+	route_render_peer_down(&p.plan, true, &resp);
 	assert_int_equal(resp.status, 500);
 	assert_string_equal(resp.body.data, "rpc error making call: checkd is not reachable");
+	http_response_free(&resp);
+	route_plan_free(&p.plan);
+
+	/* A client agent without a server says so as Consul does. */
+	p = plan_for("GET", "/v1/catalog/nodes", NULL);
+	http_response_init(&resp);
+	route_render_peer_down(&p.plan, false, &resp);
+	assert_int_equal(resp.status, 500);
+	assert_string_equal(resp.body.data, "No known Consul servers");
 	http_response_free(&resp);
 	route_plan_free(&p.plan);
 
