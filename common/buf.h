@@ -29,7 +29,7 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_append_str(struct buf *b, const char *s);
 int buf_append_char(struct buf *b, char c);
 int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int buf_vappendf(struct buf *b, const char *fmt, va_list ap);
+int buf_vappendf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Marks n more bytes as read; when everything is read the buffer is emptied. */
 void buf_consume(struct buf *b, size_t n);
 /* Moves unread bytes to the front so the buffer does not grow without bound. */
