@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "buf.h"
 #include "frame.h"
 #include "log.h"
+#include "net.h"
 #include "rpc_ops.h"
 
 #define RPC_META_LEN 24
@@ -135,6 +139,7 @@ struct rpc_client {
 	char *path;
 	char *peer;
 	int fd;
+	bool connecting; /* a TCP connect in progress: calls queue until it completes */
 	ev_io rio, wio;
 	ev_timer retry;
 	double backoff_s;
@@ -164,16 +169,25 @@ static void client_disconnect(struct rpc_client *c, const char *why)
 {
 	if (c->fd < 0)
 		return;
-	log_warnx("link to %s lost: %s; reconnecting", c->peer, why);
+	bool was_connecting = c->connecting;
+	if (was_connecting)
+		log_debug("connect to %s at %s: %s; retrying", c->peer, c->path, why);
+	else
+		log_warnx("link to %s lost: %s; reconnecting", c->peer, why);
+	c->connecting = false;
 	ev_io_stop(c->loop, &c->rio);
 	ev_io_stop(c->loop, &c->wio);
 	close(c->fd);
 	c->fd = -1;
 	buf_reset(&c->in);
 	buf_reset(&c->out);
-	c->backoff_s = BACKOFF_MIN;
+	/* A link that worked is retried at once; a peer that keeps refusing, ever more slowly. */
+	if (!was_connecting)
+		c->backoff_s = BACKOFF_MIN;
 	ev_timer_set(&c->retry, c->backoff_s, 0);
 	ev_timer_start(c->loop, &c->retry);
+	if (was_connecting)
+		c->backoff_s = c->backoff_s * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff_s * 2;
 	client_fail_pending(c);
 }
 
@@ -225,9 +239,22 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+static void client_connected(struct rpc_client *c);
+
 static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct rpc_client *c = w->data;
+	if (c->connecting) {
+		int err = 0;
+		socklen_t len = sizeof err;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			client_disconnect(c, strerror(err));
+			return;
+		}
+		client_connected(c);
+	}
 	int rc = write_some(c->fd, &c->out);
 	if (rc < 0)
 		client_disconnect(c, strerror(-rc));
@@ -240,23 +267,90 @@ static void client_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	client_try_connect(w->data);
 }
 
+/* Splits "host:port" (a TCP target); returns false for a Unix socket path. */
+static bool tcp_target(const char *target, char *host, size_t host_len, char *port, size_t port_len)
+{
+	if (target[0] == '/')
+		return false;
+	const char *colon = strrchr(target, ':');
+	if (!colon || (size_t)(colon - target) >= host_len || strlen(colon + 1) >= port_len)
+		return false;
+	const char *h = target;
+	size_t n = (size_t)(colon - target);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') { /* [::1]:8300 */
+		h++;
+		n -= 2;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	strcpy(port, colon + 1);
+	return true;
+}
+
+/* Starts a connection: Unix sockets connect at once, TCP ones may be left in progress.
+ * Returns the fd (with *in_progress set) or -errno. */
+static int client_open(const char *target, bool *in_progress)
+{
+	char host[256], port[16];
+	*in_progress = false;
+	if (!tcp_target(target, host, sizeof host, port, sizeof port)) {
+		struct sockaddr_un sa;
+		int err = unix_addr(&sa, target);
+		if (err < 0)
+			return err;
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || set_nonblock_cloexec(fd) < 0) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		return fd;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return -EHOSTUNREACH;
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int err = fd < 0 ? -errno : 0;
+	if (fd >= 0) {
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			if (errno == EINPROGRESS) {
+				*in_progress = true;
+			} else {
+				err = -errno;
+				close(fd);
+				fd = -1;
+			}
+		}
+	}
+	freeaddrinfo(ai);
+	return fd >= 0 ? fd : err;
+}
+
+static void client_connected(struct rpc_client *c)
+{
+	c->connecting = false;
+	if (c->was_connected || c->failure_logged)
+		log_info("connected to %s", c->peer);
+	c->was_connected = true;
+	c->failure_logged = false;
+	c->backoff_s = BACKOFF_MIN;
+	if (c->out.len == c->out.pos)
+		ev_io_stop(c->loop, &c->wio);
+}
+
 static void client_try_connect(struct rpc_client *c)
 {
 	if (c->fd >= 0)
 		return;
-	struct sockaddr_un sa;
-	int fd = -1;
-	int err = unix_addr(&sa, c->path);
-	if (err == 0) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || set_nonblock_cloexec(fd) < 0)
-			err = -errno;
-	}
-	if (err < 0) {
-		if (fd >= 0)
-			close(fd);
+	bool in_progress;
+	int fd = client_open(c->path, &in_progress);
+	if (fd < 0) {
 		if (!c->failure_logged) {
-			log_debug("connect to %s at %s: %s; retrying", c->peer, c->path, strerror(-err));
+			log_debug("connect to %s at %s: %s; retrying", c->peer, c->path, strerror(-fd));
 			c->failure_logged = true;
 		}
 		ev_timer_stop(c->loop, &c->retry);
@@ -267,14 +361,15 @@ static void client_try_connect(struct rpc_client *c)
 	}
 	c->fd = fd;
 	ev_timer_stop(c->loop, &c->retry);
-	if (c->was_connected || c->failure_logged)
-		log_info("connected to %s", c->peer);
-	c->was_connected = true;
-	c->failure_logged = false;
-	c->backoff_s = BACKOFF_MIN;
 	ev_io_set(&c->rio, fd, EV_READ);
 	ev_io_set(&c->wio, fd, EV_WRITE);
 	ev_io_start(c->loop, &c->rio);
+	if (in_progress) {
+		c->connecting = true;
+		ev_io_start(c->loop, &c->wio); /* writable = the connect finished, one way or the other */
+	} else {
+		client_connected(c);
+	}
 }
 
 struct rpc_client *rpc_client_new(struct ev_loop *loop, const char *socket_path, const char *peer_name)
@@ -317,7 +412,7 @@ void rpc_client_free(struct rpc_client *c)
 
 bool rpc_client_connected(const struct rpc_client *c)
 {
-	return c->fd >= 0;
+	return c->fd >= 0 && !c->connecting;
 }
 
 int64_t rpc_call(struct rpc_client *c, unsigned op, const char *args, size_t args_len, rpc_reply_cb cb, void *arg)
@@ -341,6 +436,8 @@ int64_t rpc_call(struct rpc_client *c, unsigned op, const char *args, size_t arg
 	}
 	*p = (struct pending){.id = id, .cb = cb, .arg = arg, .next = c->pending};
 	c->pending = p;
+	if (c->connecting)
+		return id; /* sent when the connect completes */
 	rc = write_some(c->fd, &c->out);
 	if (rc == 1)
 		ev_io_start(c->loop, &c->wio);
@@ -394,6 +491,7 @@ struct rpc_server {
 	rpc_handler handler;
 	void *arg;
 	struct sconn *conns;
+	bool local_only; /* a Unix socket: only our uid or root may connect */
 	uint64_t dropped_malformed;
 };
 
@@ -513,7 +611,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			log_warn("accept on %s", s->path);
 		return;
 	}
-	if (!peer_allowed(fd)) {
+	if (s->local_only && !peer_allowed(fd)) {
 		log_warnx("refused a connection on %s from another user", s->path);
 		close(fd);
 		return;
@@ -535,6 +633,36 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		s->conns->prev = sc;
 	s->conns = sc;
 	ev_io_start(loop, &sc->rio);
+}
+
+static struct rpc_server *server_start(struct ev_loop *loop, int fd, const char *name, bool local_only,
+					rpc_handler handler, void *arg)
+{
+	struct rpc_server *s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(name)))
+		fatalx("out of memory");
+	s->loop = loop;
+	s->fd = fd;
+	s->local_only = local_only;
+	s->handler = handler;
+	s->arg = arg;
+	ev_io_init(&s->accept_io, accept_cb, fd, EV_READ);
+	s->accept_io.data = s;
+	ev_io_start(loop, &s->accept_io);
+	return s;
+}
+
+struct rpc_server *rpc_server_listen_tcp(struct ev_loop *loop, const char *addr, int port, rpc_handler handler,
+					 void *arg)
+{
+	char err[256], name[300];
+	int fd = net_listen(addr, port, SOCK_STREAM, err, sizeof err);
+	if (fd < 0) {
+		log_warnx("%s", err);
+		return NULL;
+	}
+	snprintf(name, sizeof name, "%s:%d", addr, port);
+	return server_start(loop, fd, name, false, handler, arg);
 }
 
 struct rpc_server *rpc_server_listen_unix(struct ev_loop *loop, const char *socket_path, rpc_handler handler,
@@ -560,17 +688,7 @@ struct rpc_server *rpc_server_listen_unix(struct ev_loop *loop, const char *sock
 		close(fd);
 		return NULL;
 	}
-	struct rpc_server *s = calloc(1, sizeof *s);
-	if (!s || !(s->path = strdup(socket_path)))
-		fatalx("out of memory");
-	s->loop = loop;
-	s->fd = fd;
-	s->handler = handler;
-	s->arg = arg;
-	ev_io_init(&s->accept_io, accept_cb, fd, EV_READ);
-	s->accept_io.data = s;
-	ev_io_start(loop, &s->accept_io);
-	return s;
+	return server_start(loop, fd, socket_path, true, handler, arg);
 }
 
 void rpc_server_free(struct rpc_server *s)

@@ -1,5 +1,8 @@
 /* rpc.h: request/reply over framed stream links (frame.h), on a libev loop.
  *
+ * A link is a Unix socket (a path, for roles of one agent) or TCP ("host:port", for client
+ * agents talking to servers); both carry the same frames.
+ *
  * Client side: one rpc_client per peer socket. It connects in the background and reconnects
  * with backoff when the peer restarts; it never gives up and never exits the process.
  *
@@ -40,12 +43,13 @@ typedef void (*rpc_reply_cb)(void *arg, const struct rpc_reply *reply);
 
 struct rpc_client;
 /* Never NULL (aborts on out of memory); connecting happens in the background. */
-struct rpc_client *rpc_client_new(struct ev_loop *loop, const char *socket_path, const char *peer_name);
+/* target: a Unix socket path ("/...") or a TCP "host:port" ("[v6]:port"). */
+struct rpc_client *rpc_client_new(struct ev_loop *loop, const char *target, const char *peer_name);
 void rpc_client_free(struct rpc_client *c); /* pending calls get status 503 */
 bool rpc_client_connected(const struct rpc_client *c);
-/* Sends a request. Returns a call id (> 0), and cb runs later exactly once with the reply
- * (status 503 if the link drops first); or returns -ENOTCONN / -ENOMEM / -EMSGSIZE, and cb is
- * never called. */
+/* Sends a request (queued while a TCP connect is in progress). Returns a call id (> 0), and
+ * cb runs later exactly once with the reply (status 503 if the link drops first); or returns
+ * -ENOTCONN / -ENOMEM / -EMSGSIZE, and cb is never called. */
 int64_t rpc_call(struct rpc_client *c, unsigned op, const char *args, size_t args_len, rpc_reply_cb cb,
 		 void *arg);
 /* Forgets a pending call: its cb will not run. */
@@ -60,6 +64,10 @@ typedef void (*rpc_abandon_cb)(void *arg, struct rpc_req *req);
  * Returns NULL with the cause logged. */
 struct rpc_server *rpc_server_listen_unix(struct ev_loop *loop, const char *socket_path, rpc_handler handler,
 					  void *arg);
+/* Listens on TCP addr:port (numeric address). Anyone who can reach it may call: use it for
+ * the server RPC port only. Returns NULL with the cause logged. */
+struct rpc_server *rpc_server_listen_tcp(struct ev_loop *loop, const char *addr, int port, rpc_handler handler,
+					 void *arg);
 void rpc_server_free(struct rpc_server *s);
 /* Sends the reply and frees req. reply->body may be NULL for an empty body. */
 void rpc_reply_send(struct rpc_req *req, const struct rpc_reply *reply);

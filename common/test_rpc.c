@@ -189,6 +189,40 @@ static void test_malformed_frame_closes_only_that_link(void **state)
 	rpc_client_free(good);
 }
 
+#define TCP_TARGET "127.0.0.29:18399"
+
+static void test_tcp_link(void **state)
+{
+	struct fixture *f = *state;
+	/* The client comes first: its connects are refused until the server listens. */
+	struct rpc_client *c = rpc_client_new(f->loop, TCP_TARGET, "tcp-peer");
+	for (int i = 0; i < 20; i++)
+		ev_run(f->loop, EVRUN_ONCE | EVRUN_NOWAIT), usleep(1000);
+	assert_false(rpc_client_connected(c));
+	struct rpc_server *tcp = rpc_server_listen_tcp(f->loop, "127.0.0.29", 18399, handler, f);
+	assert_non_null(tcp);
+	/* A second listener on the same port fails cleanly. */
+	assert_null(rpc_server_listen_tcp(f->loop, "127.0.0.29", 18399, handler, f));
+	for (int i = 0; i < 3000 && !rpc_client_connected(c); i++)
+		ev_run(f->loop, EVRUN_ONCE | EVRUN_NOWAIT), usleep(1000);
+	assert_true(rpc_client_connected(c));
+	assert_true(rpc_call(c, RPC_KV_GET, "{\"over\":\"tcp\"}", 15, on_reply, f) > 0);
+	run_until(f, &f->replies, 1);
+	assert_int_equal(f->last_status, 200);
+	assert_string_equal(f->last_body.data, "{\"over\":\"tcp\"}");
+	rpc_client_free(c);
+
+	/* Calls made while the TCP connect is still in progress are queued, not refused. */
+	c = rpc_client_new(f->loop, TCP_TARGET, "tcp-peer");
+	assert_true(rpc_call(c, RPC_KV_GET, "{}", 2, on_reply, f) > 0);
+	assert_true(rpc_call(c, RPC_KV_GET, "[]", 2, on_reply, f) > 0);
+	run_until(f, &f->replies, 3);
+	assert_int_equal(f->replies, 3);
+	assert_string_equal(f->last_body.data, "[]");
+	rpc_client_free(c);
+	rpc_server_free(tcp);
+}
+
 static void test_reply_codec(void **state)
 {
 	struct buf b;
@@ -215,6 +249,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deferred_reply_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_frame_closes_only_that_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_link, setup, teardown),
 		cmocka_unit_test(test_reply_codec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,7 +45,8 @@ struct raftd {
 	struct config cfg;
 	struct store *store;
 	struct commit_log *log;
-	struct rpc_server *server;
+	struct rpc_server *server;     /* raft.sock: this agent's roles */
+	struct rpc_server *rpc_server; /* TCP server port (8300): other agents and servers */
 	bool leader;
 	char *server_addr; /* "advertise:port_server" */
 	struct waiter *waiters;
@@ -398,6 +399,7 @@ static void shutdown_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			break;
 	log_info("shutting down at index %" PRIu64, store_index(d->store));
 	rpc_server_free(d->server);
+	rpc_server_free(d->rpc_server);
 	commit_log_close(d->log);
 	exit(0);
 }
@@ -432,6 +434,10 @@ int main(int argc, char **argv)
 
 	char *sock = config_run_path(&d.cfg, "raft.sock");
 	d.server = role_serve(d.loop, &d.cfg, "raft.sock", handler, &d);
+	/* The same requests arrive over TCP from client agents (and, with Raft, other servers). */
+	if (d.cfg.server && d.cfg.port_server > 0 &&
+	    !(d.rpc_server = rpc_server_listen_tcp(d.loop, d.cfg.bind_addr, d.cfg.port_server, handler, &d)))
+		fatalx("cannot serve RPC on %s:%d", d.cfg.bind_addr, d.cfg.port_server);
 	if (raft_dir)
 		hand_over(raft_dir, d.cfg.user);
 	priv_drop(d.cfg.user);

@@ -202,3 +202,25 @@ class Agent:
                 sections[current].append(line.split())
         return (m.group(1) if m else None, sections["ANSWER"], sections["AUTHORITY"],
                 sections["ADDITIONAL"])
+
+
+def rpc_call(addr, port, op, args=b"{}", timeout_s=5):
+    """One request over the internal framing (common/frame.h, rpc.h) on a TCP RPC port.
+    Returns (status, index, body), or None if the server closed the connection."""
+    import socket
+    import struct
+    s = socket.create_connection((addr, port), timeout=timeout_s)
+    try:
+        s.sendall(struct.pack(">IHHII", len(args), op, 0, 7, os.getpid()) + args)
+        data = b""
+        while len(data) < 16 or len(data) < 16 + struct.unpack(">I", data[:4])[0]:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        length, _, flags, req_id, _ = struct.unpack(">IHHII", data[:16])
+        payload = data[16:16 + length]
+        status, _, index, _ = struct.unpack(">IIQI", payload[:20])
+        return status, index, payload[24:]
+    finally:
+        s.close()

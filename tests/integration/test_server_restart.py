@@ -2,7 +2,11 @@
 import os
 import tempfile
 
-from harness import Agent, check, finish, run_cli, wait_for
+import socket
+
+from harness import Agent, check, finish, rpc_call, run_cli, wait_for
+
+RPC_KV_GET = 13  # common/rpc_ops.h
 
 ADDR = "127.0.0.23"
 data_dir = tempfile.mkdtemp(prefix="consul-it-data-")
@@ -18,6 +22,21 @@ with Agent(ADDR, args, config=CONFIG) as a:
     check(wait_for(lambda: a.get_json("/v1/catalog/service/db")[2], 5), "db registered")
     _, h, _ = a.get_json("/v1/kv/k?recurse")
     index_before = int(h["x-consul-index"])
+
+    # The server RPC port carries the same requests as raft.sock, for client agents
+    r = rpc_call(ADDR, 8300, RPC_KV_GET, b'{"key":"k/03"}')
+    check(r is not None and r[0] == 200 and b'"Key":"k/03"' in r[2] and r[1] >= index_before - 1,
+          "KV_GET over TCP 8300: %r" % (r,))
+    s = socket.create_connection((ADDR, 8300), timeout=5)
+    s.sendall(b"\xff" * 16)
+    try:
+        closed = s.recv(16) == b""
+    except ConnectionResetError:
+        closed = True
+    s.close()
+    check(closed, "a malformed frame on 8300 closes that connection")
+    r = rpc_call(ADDR, 8300, RPC_KV_GET, b'{"key":"k/04"}')
+    check(r is not None and r[0] == 200, "the RPC port keeps serving others")
     check(a.stop() == 0, "clean stop")
 
 with Agent(ADDR, args, config=CONFIG) as a:
