@@ -1,7 +1,7 @@
 /* store.c: the replicated state machine (see store.h). Sorted pointer arrays throughout:
  * nodes by name, each node's services and checks by ID, all services by (name, node, ID) for
  * the by-service queries, and KV entries by key (Consul returns keys in byte order). */
-#include "store.h"
+#include "store_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,7 +16,7 @@
 
 /* ---- small helpers ---- */
 
-static void *xrealloc(void *p, size_t n)
+void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
@@ -42,21 +42,14 @@ static void *xcalloc(size_t n)
 
 /* Writes pre-rendered JSON text as one value: yajl_gen_number emits its argument verbatim with
  * the right separators, which is what a nested, already-valid document needs. */
-static void jw_raw(struct jw *w, const char *json)
+void jw_raw(struct jw *w, const char *json)
 {
 	yajl_gen_number(w->gen, json, strlen(json));
 }
 
-/* A pointer array kept sorted by its owner's comparator. */
-struct pvec {
-	void **v;
-	size_t n, cap;
-};
-
-typedef int (*pvec_cmp)(const void *elem, const void *key);
 
 /* Index of the first element not less than key; *found when it compares equal. */
-static size_t pvec_lower(const struct pvec *p, const void *key, pvec_cmp cmp, bool *found)
+size_t pvec_lower(const struct pvec *p, const void *key, pvec_cmp cmp, bool *found)
 {
 	size_t lo = 0, hi = p->n;
 	while (lo < hi) {
@@ -94,19 +87,6 @@ static void pvec_free(struct pvec *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* String map, sorted by key: Go's encoder writes map keys sorted, so we store them that way. */
-struct strpair {
-	char *k, *v;
-};
-struct strmap {
-	struct strpair *items;
-	size_t n;
-};
-
-struct strlist {
-	char **items;
-	size_t n;
-};
 
 static void strmap_free(struct strmap *m)
 {
@@ -156,48 +136,6 @@ static bool streq(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* ---- the data model ---- */
-
-struct svc {
-	struct node *node;
-	char *id, *name, *kind, *address;
-	struct strlist tags;
-	struct strmap meta;
-	char *tagged_addresses; /* JSON object text, NULL when none (omitted, as Consul does) */
-	int64_t port;
-	int64_t weight_passing, weight_warning;
-	bool enable_tag_override;
-	uint64_t create_index, modify_index;
-};
-
-struct check {
-	char *id, *name, *status, *notes, *output, *service_id, *type, *interval, *timeout;
-	char *definition; /* JSON object text, NULL renders {} */
-	int64_t exposed_port;
-	uint64_t create_index, modify_index;
-};
-
-struct node {
-	char *name, *id, *address, *datacenter;
-	struct strmap tagged_addresses, meta;
-	uint64_t create_index, modify_index;
-	struct pvec svcs;   /* struct svc *, by id */
-	struct pvec checks; /* struct check *, by id */
-};
-
-struct kv {
-	char *key;
-	char *value; /* decoded bytes, NULL renders "Value": null */
-	size_t value_len;
-	uint64_t flags, lock_index, create_index, modify_index;
-};
-
-struct store {
-	uint64_t index;
-	struct pvec nodes;    /* struct node *, by name (case-insensitive, as Consul's index) */
-	struct pvec services; /* struct svc *, by (name, node, id) */
-	struct pvec kvs;      /* struct kv *, by key (bytes) */
-};
 
 static void svc_free(struct svc *v)
 {
@@ -273,7 +211,7 @@ static int check_id_cmp(const void *elem, const void *key)
 	return strcmp(((const struct check *)elem)->id, key);
 }
 
-static int kv_cmp(const void *elem, const void *key)
+int kv_cmp(const void *elem, const void *key)
 {
 	return strcmp(((const struct kv *)elem)->key, key);
 }
@@ -291,7 +229,7 @@ static int svc_order_cmp(const void *elem, const void *key)
 }
 
 /* Name-only order: lower bound finds the first service of that name. */
-static int svc_name_cmp(const void *elem, const void *key)
+int svc_name_cmp(const void *elem, const void *key)
 {
 	return strcasecmp(((const struct svc *)elem)->name, key);
 }
@@ -326,14 +264,14 @@ uint64_t store_index(const struct store *s)
 	return s->index;
 }
 
-static struct node *node_find(const struct store *s, const char *name)
+struct node *node_find(const struct store *s, const char *name)
 {
 	bool found;
 	size_t i = pvec_lower(&s->nodes, name, node_cmp, &found);
 	return found ? s->nodes.v[i] : NULL;
 }
 
-static struct svc *svc_find(const struct node *n, const char *id)
+struct svc *svc_find(const struct node *n, const char *id)
 {
 	bool found;
 	size_t i = pvec_lower(&n->svcs, id, svc_id_cmp, &found);
@@ -502,7 +440,7 @@ static int check_uuid(const char *id, struct buf *err)
 	return 0;
 }
 
-static bool status_valid(const char *st)
+bool status_valid(const char *st)
 {
 	return !strcmp(st, "passing") || !strcmp(st, "warning") || !strcmp(st, "critical");
 }
@@ -1071,498 +1009,6 @@ int store_check(const struct store *s, const char *cmd, size_t len, struct buf *
 	if (changes)
 		*changes = status == 200 && r.changes;
 	return status;
-}
-
-/* ---- rendering ---- */
-
-static void render_strmap(struct jw *w, const char *key, const struct strmap *m)
-{
-	jw_key(w, key);
-	jw_obj_open(w);
-	for (size_t i = 0; i < m->n; i++)
-		jw_kv_str(w, m->items[i].k, m->items[i].v);
-	jw_obj_close(w);
-}
-
-static void render_strlist(struct jw *w, const char *key, const struct strlist *l)
-{
-	jw_key(w, key);
-	jw_arr_open(w);
-	for (size_t i = 0; i < l->n; i++)
-		jw_str(w, l->items[i]);
-	jw_arr_close(w);
-}
-
-static void render_node_fields(struct jw *w, const struct node *n)
-{
-	jw_kv_str(w, "ID", n->id);
-	jw_kv_str(w, "Node", n->name);
-	jw_kv_str(w, "Address", n->address);
-	jw_kv_str(w, "Datacenter", n->datacenter);
-	render_strmap(w, "TaggedAddresses", &n->tagged_addresses);
-	render_strmap(w, "Meta", &n->meta);
-}
-
-/* structs.Node */
-static void render_node(struct jw *w, const struct node *n)
-{
-	jw_obj_open(w);
-	render_node_fields(w, n);
-	jw_kv_u64(w, "CreateIndex", n->create_index);
-	jw_kv_u64(w, "ModifyIndex", n->modify_index);
-	jw_obj_close(w);
-}
-
-static void render_weights(struct jw *w, const char *key, const struct svc *v)
-{
-	jw_key(w, key);
-	jw_obj_open(w);
-	jw_kv_i64(w, "Passing", v->weight_passing);
-	jw_kv_i64(w, "Warning", v->weight_warning);
-	jw_obj_close(w);
-}
-
-static void render_proxy(struct jw *w, const char *key)
-{
-	jw_key(w, key);
-	jw_raw(w, "{\"Mode\":\"\",\"MeshGateway\":{},\"Expose\":{}}");
-}
-
-/* structs.NodeService, as in /v1/health/service's "Service" and /v1/catalog/node. */
-static void render_node_service(struct jw *w, const struct svc *v)
-{
-	jw_obj_open(w);
-	if (v->kind[0])
-		jw_kv_str(w, "Kind", v->kind);
-	jw_kv_str(w, "ID", v->id);
-	jw_kv_str(w, "Service", v->name);
-	render_strlist(w, "Tags", &v->tags);
-	jw_kv_str(w, "Address", v->address);
-	if (v->tagged_addresses) {
-		jw_key(w, "TaggedAddresses");
-		jw_raw(w, v->tagged_addresses);
-	}
-	render_strmap(w, "Meta", &v->meta);
-	if (v->port)
-		jw_kv_i64(w, "Port", v->port);
-	render_weights(w, "Weights", v);
-	jw_kv_bool(w, "EnableTagOverride", v->enable_tag_override);
-	render_proxy(w, "Proxy");
-	jw_key(w, "Connect");
-	jw_raw(w, "{}");
-	jw_kv_str(w, "PeerName", "");
-	jw_kv_u64(w, "CreateIndex", v->create_index);
-	jw_kv_u64(w, "ModifyIndex", v->modify_index);
-	jw_obj_close(w);
-}
-
-/* structs.ServiceNode, as in /v1/catalog/service/:name. */
-static void render_service_node(struct jw *w, const struct svc *v)
-{
-	const struct node *n = v->node;
-	jw_obj_open(w);
-	jw_kv_str(w, "ID", n->id);
-	jw_kv_str(w, "Node", n->name);
-	jw_kv_str(w, "Address", n->address);
-	jw_kv_str(w, "Datacenter", n->datacenter);
-	render_strmap(w, "TaggedAddresses", &n->tagged_addresses);
-	render_strmap(w, "NodeMeta", &n->meta);
-	jw_kv_str(w, "ServiceKind", v->kind);
-	jw_kv_str(w, "ServiceID", v->id);
-	jw_kv_str(w, "ServiceName", v->name);
-	render_strlist(w, "ServiceTags", &v->tags);
-	jw_kv_str(w, "ServiceAddress", v->address);
-	if (v->tagged_addresses) {
-		jw_key(w, "ServiceTaggedAddresses");
-		jw_raw(w, v->tagged_addresses);
-	}
-	render_weights(w, "ServiceWeights", v);
-	render_strmap(w, "ServiceMeta", &v->meta);
-	jw_kv_i64(w, "ServicePort", v->port);
-	jw_kv_str(w, "ServiceSocketPath", "");
-	jw_kv_bool(w, "ServiceEnableTagOverride", v->enable_tag_override);
-	render_proxy(w, "ServiceProxy");
-	jw_key(w, "ServiceConnect");
-	jw_raw(w, "{}");
-	jw_kv_null(w, "ServiceLocality");
-	jw_kv_u64(w, "CreateIndex", v->create_index);
-	jw_kv_u64(w, "ModifyIndex", v->modify_index);
-	jw_obj_close(w);
-}
-
-/* structs.HealthCheck; ServiceName and ServiceTags come from the live service. */
-static void render_check(struct jw *w, const struct node *n, const struct check *c)
-{
-	const struct svc *v = c->service_id[0] ? svc_find(n, c->service_id) : NULL;
-	static const struct strlist no_tags;
-	jw_obj_open(w);
-	jw_kv_str(w, "Node", n->name);
-	jw_kv_str(w, "CheckID", c->id);
-	jw_kv_str(w, "Name", c->name);
-	jw_kv_str(w, "Status", c->status);
-	jw_kv_str(w, "Notes", c->notes);
-	jw_kv_str(w, "Output", c->output);
-	jw_kv_str(w, "ServiceID", c->service_id);
-	jw_kv_str(w, "ServiceName", v ? v->name : "");
-	render_strlist(w, "ServiceTags", v ? &v->tags : &no_tags);
-	jw_kv_str(w, "Type", c->type);
-	jw_kv_str(w, "Interval", c->interval);
-	jw_kv_str(w, "Timeout", c->timeout);
-	jw_kv_i64(w, "ExposedPort", c->exposed_port);
-	jw_key(w, "Definition");
-	jw_raw(w, c->definition ? c->definition : "{}");
-	jw_kv_u64(w, "CreateIndex", c->create_index);
-	jw_kv_u64(w, "ModifyIndex", c->modify_index);
-	jw_obj_close(w);
-}
-
-static bool tag_match(const struct svc *v, const char *tag)
-{
-	if (!tag)
-		return true;
-	for (size_t i = 0; i < v->tags.n; i++)
-		if (!strcasecmp(v->tags.items[i], tag)) /* Consul's tag filter ignores case */
-			return true;
-	return false;
-}
-
-/* Range [*begin, *end) of the by-service index holding `name`. */
-static void services_named(const struct store *s, const char *name, size_t *begin, size_t *end)
-{
-	*begin = pvec_lower(&s->services, name, svc_name_cmp, NULL);
-	*end = *begin;
-	while (*end < s->services.n && !svc_name_cmp(s->services.v[*end], name))
-		(*end)++;
-}
-
-int store_catalog_nodes(const struct store *s, struct buf *out)
-{
-	struct jw w;
-	jw_init(&w, out);
-	jw_arr_open(&w);
-	for (size_t i = 0; i < s->nodes.n; i++)
-		render_node(&w, s->nodes.v[i]);
-	jw_arr_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-static int cstr_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int store_catalog_services(const struct store *s, struct buf *out)
-{
-	struct jw w;
-	jw_init(&w, out);
-	jw_obj_open(&w);
-	const char **tags = NULL;
-	size_t cap = 0;
-	for (size_t i = 0; i < s->services.n;) {
-		const struct svc *first = s->services.v[i];
-		size_t ntags = 0;
-		/* the union of the tags of every instance, sorted, without repeats */
-		for (; i < s->services.n && !strcasecmp(((struct svc *)s->services.v[i])->name, first->name); i++) {
-			const struct svc *v = s->services.v[i];
-			if (ntags + v->tags.n > cap) {
-				cap = (ntags + v->tags.n) * 2;
-				tags = xrealloc(tags, cap * sizeof *tags);
-			}
-			for (size_t t = 0; t < v->tags.n; t++)
-				tags[ntags++] = v->tags.items[t];
-		}
-		if (ntags)
-			qsort(tags, ntags, sizeof *tags, cstr_cmp);
-		jw_key(&w, first->name);
-		jw_arr_open(&w);
-		for (size_t t = 0; t < ntags; t++)
-			if (t == 0 || strcmp(tags[t], tags[t - 1]))
-				jw_str(&w, tags[t]);
-		jw_arr_close(&w);
-	}
-	free(tags);
-	jw_obj_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-int store_catalog_service(const struct store *s, const char *name, const char *tag, struct buf *out)
-{
-	size_t b, e;
-	services_named(s, name, &b, &e);
-	struct jw w;
-	jw_init(&w, out);
-	jw_arr_open(&w);
-	for (size_t i = b; i < e; i++)
-		if (tag_match(s->services.v[i], tag))
-			render_service_node(&w, s->services.v[i]);
-	jw_arr_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-int store_catalog_node(const struct store *s, const char *node, struct buf *out)
-{
-	const struct node *n = node_find(s, node);
-	if (!n)
-		return 404;
-	struct jw w;
-	jw_init(&w, out);
-	jw_obj_open(&w);
-	jw_key(&w, "Node");
-	render_node(&w, n);
-	jw_key(&w, "Services");
-	jw_obj_open(&w);
-	for (size_t i = 0; i < n->svcs.n; i++) {
-		const struct svc *v = n->svcs.v[i];
-		jw_key(&w, v->id);
-		render_node_service(&w, v);
-	}
-	jw_obj_close(&w);
-	jw_obj_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-int store_catalog_node_services(const struct store *s, const char *node, struct buf *out)
-{
-	const struct node *n = node_find(s, node);
-	if (!n)
-		return 404;
-	struct jw w;
-	jw_init(&w, out);
-	jw_obj_open(&w);
-	jw_key(&w, "Node");
-	render_node(&w, n);
-	jw_key(&w, "Services");
-	jw_arr_open(&w);
-	for (size_t i = 0; i < n->svcs.n; i++)
-		render_node_service(&w, n->svcs.v[i]);
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-/* The checks that bear on a service instance: its own and its node's. */
-static bool check_applies(const struct check *c, const struct svc *v)
-{
-	return !c->service_id[0] || !strcmp(c->service_id, v->id);
-}
-
-static int status_rank(const char *st)
-{
-	if (!strcmp(st, "critical"))
-		return 2;
-	if (!strcmp(st, "warning"))
-		return 1;
-	return 0;
-}
-
-static const char *worst_status(const struct svc *v)
-{
-	static const char *names[] = {"passing", "warning", "critical"};
-	int worst = 0;
-	const struct node *n = v->node;
-	for (size_t i = 0; i < n->checks.n; i++) {
-		const struct check *c = n->checks.v[i];
-		if (check_applies(c, v) && status_rank(c->status) > worst)
-			worst = status_rank(c->status);
-	}
-	return names[worst];
-}
-
-int store_health_service(const struct store *s, const char *name, const char *tag, bool passing,
-			 struct buf *out)
-{
-	size_t b, e;
-	services_named(s, name, &b, &e);
-	struct jw w;
-	jw_init(&w, out);
-	jw_arr_open(&w);
-	for (size_t i = b; i < e; i++) {
-		const struct svc *v = s->services.v[i];
-		if (!tag_match(v, tag) || (passing && strcmp(worst_status(v), "passing")))
-			continue;
-		const struct node *n = v->node;
-		jw_obj_open(&w);
-		jw_key(&w, "Node");
-		render_node(&w, n);
-		jw_key(&w, "Service");
-		render_node_service(&w, v);
-		jw_key(&w, "Checks");
-		jw_arr_open(&w);
-		for (size_t j = 0; j < n->checks.n; j++)
-			if (check_applies(n->checks.v[j], v))
-				render_check(&w, n, n->checks.v[j]);
-		jw_arr_close(&w);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-int store_health_node(const struct store *s, const char *node, struct buf *out)
-{
-	const struct node *n = node_find(s, node);
-	struct jw w;
-	jw_init(&w, out);
-	jw_arr_open(&w);
-	for (size_t i = 0; n && i < n->checks.n; i++)
-		render_check(&w, n, n->checks.v[i]);
-	jw_arr_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-int store_health_checks(const struct store *s, const char *service, struct buf *out)
-{
-	size_t b, e;
-	services_named(s, service, &b, &e);
-	struct jw w;
-	jw_init(&w, out);
-	jw_arr_open(&w);
-	for (size_t i = b; i < e; i++) {
-		const struct svc *v = s->services.v[i];
-		const struct node *n = v->node;
-		for (size_t j = 0; j < n->checks.n; j++) {
-			const struct check *c = n->checks.v[j];
-			if (!strcmp(c->service_id, v->id))
-				render_check(&w, n, c);
-		}
-	}
-	jw_arr_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-int store_health_state(const struct store *s, const char *state, struct buf *out)
-{
-	bool any = state && !strcmp(state, "any");
-	if (!state || (!any && !status_valid(state))) {
-		buf_appendf(out, "Invalid check state \"%s\": must be one of any, passing, warning, critical",
-			    state ? state : "");
-		return 400;
-	}
-	struct jw w;
-	jw_init(&w, out);
-	jw_arr_open(&w);
-	for (size_t i = 0; i < s->nodes.n; i++) {
-		const struct node *n = s->nodes.v[i];
-		for (size_t j = 0; j < n->checks.n; j++) {
-			const struct check *c = n->checks.v[j];
-			if (any || !strcmp(c->status, state))
-				render_check(&w, n, c);
-		}
-	}
-	jw_arr_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-int store_catalog_dump(const struct store *s, struct buf *out)
-{
-	struct jw w;
-	jw_init(&w, out);
-	jw_obj_open(&w);
-	jw_key(&w, "Nodes");
-	jw_arr_open(&w);
-	for (size_t i = 0; i < s->nodes.n; i++) {
-		jw_obj_open(&w);
-		render_node_fields(&w, s->nodes.v[i]);
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_key(&w, "Services");
-	jw_arr_open(&w);
-	for (size_t i = 0; i < s->services.n; i++) {
-		const struct svc *v = s->services.v[i];
-		jw_obj_open(&w);
-		jw_kv_str(&w, "Node", v->node->name);
-		jw_kv_str(&w, "ServiceID", v->id);
-		jw_kv_str(&w, "ServiceName", v->name);
-		render_strlist(&w, "ServiceTags", &v->tags);
-		jw_kv_str(&w, "ServiceAddress", v->address);
-		jw_kv_i64(&w, "ServicePort", v->port);
-		jw_kv_str(&w, "Status", worst_status(v));
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_obj_close(&w);
-	jw_free(&w);
-	return 200;
-}
-
-/* ---- KV reads ---- */
-
-static void render_kv(struct jw *w, const struct kv *e, struct buf *scratch)
-{
-	jw_obj_open(w);
-	jw_kv_u64(w, "LockIndex", e->lock_index);
-	jw_kv_str(w, "Key", e->key);
-	jw_kv_u64(w, "Flags", e->flags);
-	jw_key(w, "Value");
-	if (e->value) {
-		buf_reset(scratch);
-		if (base64_encode(scratch, e->value, e->value_len) < 0)
-			abort();
-		jw_strn(w, scratch->data, scratch->len);
-	} else {
-		jw_null(w);
-	}
-	jw_kv_u64(w, "CreateIndex", e->create_index);
-	jw_kv_u64(w, "ModifyIndex", e->modify_index);
-	jw_obj_close(w);
-}
-
-int store_kv_get(const struct store *s, const char *key, enum kv_get_mode mode, const char *separator,
-		 struct buf *out)
-{
-	bool found;
-	size_t i = pvec_lower(&s->kvs, key, kv_cmp, &found);
-	size_t klen = strlen(key);
-	size_t seplen = separator ? strlen(separator) : 0;
-	if (mode == KV_GET_ONE && !found)
-		return 404;
-	if (mode != KV_GET_ONE && (i == s->kvs.n || strncmp(((struct kv *)s->kvs.v[i])->key, key, klen)))
-		return 404;
-	struct buf scratch;
-	buf_init(&scratch);
-	struct jw w;
-	jw_init(&w, out);
-	jw_arr_open(&w);
-	if (mode == KV_GET_ONE) {
-		render_kv(&w, s->kvs.v[i], &scratch);
-	} else {
-		const char *last = NULL;
-		size_t last_len = 0;
-		for (; i < s->kvs.n; i++) {
-			const struct kv *e = s->kvs.v[i];
-			if (strncmp(e->key, key, klen))
-				break;
-			if (mode == KV_GET_RECURSE) {
-				render_kv(&w, e, &scratch);
-				continue;
-			}
-			/* keys: fold everything past the first separator after the prefix; keys
-			 * sharing a folded name are adjacent in sorted order */
-			size_t len = strlen(e->key);
-			const char *sep = seplen ? strstr(e->key + klen, separator) : NULL;
-			if (sep)
-				len = (size_t)(sep - e->key) + seplen;
-			if (last && last_len == len && !strncmp(last, e->key, len))
-				continue;
-			jw_strn(&w, e->key, len);
-			last = e->key;
-			last_len = len;
-		}
-	}
-	jw_arr_close(&w);
-	jw_free(&w);
-	buf_free(&scratch);
-	return 200;
 }
 
 /* ---- snapshot ---- */
