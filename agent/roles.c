@@ -8,12 +8,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+
+/* Script checks run in their own helper, only when some configuration allows them. */
+static bool scripts_enabled(const struct config *cfg)
+{
+	return cfg->enable_script_checks || cfg->enable_local_script_checks;
+}
+
 const struct role agent_roles[] = {
-	{"raftd", "consul-raftd", true},
-	{"gossipd", "consul-gossipd", false},
-	{"checkd", "consul-checkd", false},
-	{"httpd", "consul-httpd", false},
-	{"dnsd", "consul-dnsd", false},
+	{"raftd", "consul-raftd", true, NULL},
+	{"gossipd", "consul-gossipd", false, NULL},
+	{"scriptd", "consul-scriptd", false, scripts_enabled},
+	{"checkd", "consul-checkd", false, NULL},
+	{"httpd", "consul-httpd", false, NULL},
+	{"dnsd", "consul-dnsd", false, NULL},
 };
 const size_t agent_nroles = sizeof agent_roles / sizeof agent_roles[0];
 

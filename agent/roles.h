@@ -5,10 +5,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct config;
+
 struct role {
 	const char *name;   /* "raftd" */
 	const char *binary; /* "consul-raftd" */
 	bool servers_only;
+	/* NULL, or whether this configuration needs the role at all (scriptd: scripts enabled). */
+	bool (*wanted)(const struct config *cfg);
 };
 
 /* In start order: the store first, so the others find it when they connect. */

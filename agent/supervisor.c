@@ -374,7 +374,7 @@ int agent_main(int argc, char **argv)
 
 	for (size_t i = 0; i < agent_nroles && a.nchildren < MAX_ROLES; i++) {
 		const struct role *r = &agent_roles[i];
-		if (r->servers_only && !a.cfg.server)
+		if ((r->servers_only && !a.cfg.server) || (r->wanted && !r->wanted(&a.cfg)))
 			continue;
 		struct child *c = &a.children[a.nchildren++];
 		*c = (struct child){.role = r, .binary = role_binary_path(r), .backoff_s = BACKOFF_FIRST_S,

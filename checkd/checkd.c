@@ -18,8 +18,10 @@
 #include "common/privdrop.h"
 #include "common/rpc.h"
 #include "common/rpc_ops.h"
+#include "common/duration.h"
 #include "local_state.h"
 #include "persist.h"
+#include "runner.h"
 #include "service_def.h"
 #include "sync.h"
 
@@ -27,6 +29,10 @@
 #define PERSIST_DELAY_S 1.0
 /* Largest state file read back, a bound against a corrupt or hostile file. */
 #define STATE_FILE_MAX_BYTES (64u << 20)
+/* Consul's non-user settings check_reap_interval and check_deregister_interval_min; the
+ * environment may shorten them (tests, impatient operators). */
+#define REAP_INTERVAL_DEFAULT_MS 30000
+#define DEREGISTER_MIN_DEFAULT_MS 60000
 
 struct checkd {
 	struct config cfg;
@@ -35,8 +41,12 @@ struct checkd {
 	struct sync *sync;
 	struct rpc_server *server;
 	struct rpc_client *raft;
+	struct rpc_client *script; /* NULL unless script checks are enabled */
+	struct runner *runner;
 	struct def_ctx api_ctx;
 	ev_timer ttl_timer;
+	ev_timer reap_timer;
+	uint64_t deregister_min_ms;
 	ev_timer persist_timer;
 	ev_signal sigterm, sigint;
 	char *state_path; /* NULL in -dev, or when the directory cannot be made */
@@ -81,7 +91,10 @@ static void arm_ttl_timer(struct checkd *d)
  * registrations, which a caller must not lose once acknowledged; soon for check states). */
 static void changed(struct checkd *d, bool persist_at_once)
 {
+	ls_track_critical(d->ls, now_ms(d));
 	sync_changed(d->sync);
+	if (d->runner)
+		runner_states_changed(d->runner);
 	arm_ttl_timer(d);
 	if (persist_at_once)
 		persist_now(d);
@@ -89,6 +102,67 @@ static void changed(struct checkd *d, bool persist_at_once)
 		ev_timer_set(&d->persist_timer, PERSIST_DELAY_S, 0.);
 		ev_timer_start(d->loop, &d->persist_timer);
 	}
+}
+
+/* Services or checks were added or removed: the runners follow, and it is persisted. */
+static void registrations_changed(struct checkd *d)
+{
+	if (d->runner)
+		runner_reconcile(d->runner);
+	changed(d, true);
+}
+
+/* A runner's result, past the check's thresholds. Results are not persisted: like Consul,
+ * a restarted agent finds them by running the checks again. */
+static void on_result(void *arg, const char *check_id, const char *status, const char *output)
+{
+	struct checkd *d = arg;
+	struct ls_check *c = ls_check_get(d->ls, check_id);
+	char was[16];
+	snprintf(was, sizeof was, "%s", c ? c->status : "");
+	int rc = ls_check_set_result(d->ls, check_id, status, output);
+	if (rc <= 0) {
+		if (rc < 0 && rc != -ENOENT)
+			log_warnx("check %s: cannot record its result: %s", check_id, strerror(-rc));
+		return;
+	}
+	if (strcmp(was, status))
+		log_info("check %s is now %s", check_id, status);
+	ls_track_critical(d->ls, now_ms(d));
+	sync_changed(d->sync);
+	runner_states_changed(d->runner);
+}
+
+/* Consul's reapServices: a service whose check stayed critical past its
+ * deregister_critical_service_after is deregistered. */
+static void on_reap_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct checkd *d = w->data;
+	struct ls_strs doomed = {0};
+	ls_track_critical(d->ls, now_ms(d));
+	if (ls_services_to_reap(d->ls, now_ms(d), d->deregister_min_ms, &doomed) < 0)
+		log_warnx("reap: out of memory");
+	for (size_t i = 0; i < doomed.n; i++) {
+		if (ls_service_remove(d->ls, doomed.items[i]) == 0)
+			log_info("service %s deregistered: its check stayed critical past deregister_critical_service_after",
+				 doomed.items[i]);
+	}
+	if (doomed.n)
+		registrations_changed(d);
+	ls_strs_clear(&doomed);
+}
+
+static uint64_t env_duration_ms(const char *name, uint64_t fallback)
+{
+	const char *v = getenv(name);
+	uint64_t ms;
+	if (!v || !*v)
+		return fallback;
+	if (duration_parse_ms(v, &ms) < 0) {
+		log_warnx("%s: invalid duration \"%s\"; using the default", name, v);
+		return fallback;
+	}
+	return ms;
 }
 
 static void on_expired(void *arg, const struct ls_check *c)
@@ -105,13 +179,18 @@ static void on_ttl_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		arm_ttl_timer(d);
 }
 
-/* Issue 5 adds the runners; until then a check of another kind keeps its initial status,
- * and says so rather than pretend to pass. */
+static bool kind_is_run(enum check_kind kind)
+{
+	return kind == CHECK_TTL || kind == CHECK_HTTP || kind == CHECK_TCP || kind == CHECK_SCRIPT || kind == CHECK_ALIAS;
+}
+
+/* UDP, gRPC, H2PING, Docker and OS service checks have no runner yet: such a check keeps its
+ * initial status, and says so rather than pretend to pass. */
 static void note_unrun_checks(struct checkd *d, const char *service_id)
 {
 	for (size_t i = 0; i < d->ls->nchecks; i++) {
 		const struct ls_check *c = d->ls->checks[i];
-		if (c->def.kind == CHECK_TTL)
+		if (kind_is_run(c->def.kind))
 			continue;
 		if (service_id && (!c->def.service_id || strcmp(c->def.service_id, service_id)))
 			continue;
@@ -177,7 +256,7 @@ static void op_service_register(struct checkd *d, struct rpc_req *req, const cha
 	free(json);
 	log_info("service %s registered", id);
 	note_unrun_checks(d, id);
-	changed(d, true);
+	registrations_changed(d);
 	reply_empty(d, req);
 }
 
@@ -201,10 +280,10 @@ static void op_check_register(struct checkd *d, struct rpc_req *req, const char 
 	}
 	log_info("check %s registered", id);
 	struct ls_check *c = ls_check_get(d->ls, id);
-	if (c && c->def.kind != CHECK_TTL)
+	if (c && !kind_is_run(c->def.kind))
 		log_warnx("check %s: %s checks are not run yet; it stays %s", id, check_kind_name(c->def.kind),
 			  c->status);
-	changed(d, true);
+	registrations_changed(d);
 	reply_empty(d, req);
 }
 
@@ -288,7 +367,7 @@ static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args
 			break;
 		}
 		log_info("service %s deregistered", id);
-		changed(d, true);
+		registrations_changed(d);
 		reply_empty(d, req);
 		break;
 	case RPC_AGENT_CHECKS:
@@ -305,7 +384,7 @@ static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args
 			break;
 		}
 		log_info("check %s deregistered", id);
-		changed(d, true);
+		registrations_changed(d);
 		reply_empty(d, req);
 		break;
 	case RPC_AGENT_CHECK_UPDATE:
@@ -434,13 +513,26 @@ int main(int argc, char **argv)
 	char *raft_sock = config_run_path(&d.cfg, "raft.sock");
 	d.raft = rpc_client_new(d.loop, raft_sock, "raftd");
 	free(raft_sock);
+	if (d.cfg.enable_script_checks || d.cfg.enable_local_script_checks) {
+		char *script_sock = config_run_path(&d.cfg, "script.sock");
+		d.script = rpc_client_new(d.loop, script_sock, "scriptd");
+		free(script_sock);
+	}
 
 	priv_drop(d.cfg.user);
 
 	restore_state(&d);
 	d.sync = sync_new(d.loop, d.raft, d.ls, &d.cfg);
-	if (!d.sync)
+	d.runner = runner_new(d.loop, d.ls, d.script, d.raft, on_result, &d);
+	if (!d.sync || !d.runner)
 		fatalx("out of memory");
+	ls_track_critical(d.ls, now_ms(&d));
+	runner_reconcile(d.runner);
+	d.deregister_min_ms = env_duration_ms("CONSUL_CHECK_DEREGISTER_INTERVAL_MIN", DEREGISTER_MIN_DEFAULT_MS);
+	double reap_s = (double)env_duration_ms("CONSUL_CHECK_REAP_INTERVAL", REAP_INTERVAL_DEFAULT_MS) / 1000.0;
+	ev_timer_init(&d.reap_timer, on_reap_timer, reap_s, reap_s > 0 ? reap_s : 1.0);
+	d.reap_timer.data = &d;
+	ev_timer_start(d.loop, &d.reap_timer);
 
 	ev_timer_init(&d.ttl_timer, on_ttl_timer, 0., 0.);
 	d.ttl_timer.data = &d;

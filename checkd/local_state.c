@@ -202,7 +202,7 @@ static void arm_ttl(struct ls_check *c, uint64_t now_ms)
 }
 
 /* A new check entry from a definition (taken), with the definition's initial status. */
-static struct ls_check *check_new(struct check_def *def, const char *api_json, uint64_t now_ms)
+static struct ls_check *check_new(struct local_state *ls, struct check_def *def, const char *api_json, uint64_t now_ms)
 {
 	struct ls_check *c = calloc(1, sizeof *c);
 	if (!c)
@@ -217,6 +217,7 @@ static struct ls_check *check_new(struct check_def *def, const char *api_json, u
 	c->def = *def;
 	memset(def, 0, sizeof *def);
 	arm_ttl(c, now_ms);
+	c->serial = ++ls->next_serial;
 	return c;
 }
 
@@ -248,7 +249,7 @@ int ls_service_add(struct local_state *ls, struct service_def *def, const char *
 		struct check_def copy;
 		if (check_def_copy(&copy, &def->checks[i]) < 0)
 			goto nomem;
-		if (!(fresh[i] = check_new(&copy, NULL, now_ms))) {
+		if (!(fresh[i] = check_new(ls, &copy, NULL, now_ms))) {
 			check_def_free(&copy);
 			goto nomem;
 		}
@@ -356,7 +357,7 @@ int ls_check_add(struct local_state *ls, struct check_def *def, const char *api_
 		snprintf(err, err_len, "ServiceID \"%.200s\" does not exist", def->service_id);
 		return -ENOENT;
 	}
-	struct ls_check *c = check_new(def, api_json, now_ms);
+	struct ls_check *c = check_new(ls, def, api_json, now_ms);
 	if (!c || check_put(ls, c) < 0) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
@@ -378,15 +379,17 @@ int ls_check_remove(struct local_state *ls, const char *id)
 	return 0;
 }
 
-int ls_check_set(struct local_state *ls, const char *id, const char *status, const char *output)
+static int check_set(struct local_state *ls, const char *id, const char *status, const char *output,
+		     bool truncate)
 {
 	struct ls_check *c = ls_check_get(ls, id);
 	if (!c)
 		return -ENOENT;
 	if (!check_status_valid(status))
 		return -EINVAL;
-	char *out = ls_truncate_output(output, c->def.output_max_size ? c->def.output_max_size
-								      : CHECK_OUTPUT_MAX_BYTES);
+	char *out = truncate ? ls_truncate_output(output, c->def.output_max_size ? c->def.output_max_size
+									       : CHECK_OUTPUT_MAX_BYTES)
+			     : strdup(output ? output : "");
 	if (!out)
 		return -ENOMEM;
 	if (!strcmp(c->status, status) && !strcmp(c->output, out)) {
@@ -405,6 +408,16 @@ int ls_check_set(struct local_state *ls, const char *id, const char *status, con
 	c->in_sync = false;
 	changed(ls);
 	return 1;
+}
+
+int ls_check_set(struct local_state *ls, const char *id, const char *status, const char *output)
+{
+	return check_set(ls, id, status, output, true);
+}
+
+int ls_check_set_result(struct local_state *ls, const char *id, const char *status, const char *output)
+{
+	return check_set(ls, id, status, output, false);
 }
 
 int ls_check_update_ttl(struct local_state *ls, const char *id, const char *status, const char *output,
@@ -477,6 +490,33 @@ uint64_t ls_next_deadline(const struct local_state *ls)
 			next = d;
 	}
 	return next;
+}
+
+void ls_track_critical(struct local_state *ls, uint64_t now_ms)
+{
+	for (size_t i = 0; i < ls->nchecks; i++) {
+		struct ls_check *c = ls->checks[i];
+		if (strcmp(c->status, "critical"))
+			c->critical_since_ms = 0;
+		else if (!c->critical_since_ms)
+			c->critical_since_ms = now_ms ? now_ms : 1;
+	}
+}
+
+int ls_services_to_reap(const struct local_state *ls, uint64_t now_ms, uint64_t min_ms, struct ls_strs *out)
+{
+	for (size_t i = 0; i < ls->nchecks; i++) {
+		const struct ls_check *c = ls->checks[i];
+		uint64_t after = c->def.deregister_critical_after_ms;
+		if (!after || !c->def.service_id || !c->critical_since_ms)
+			continue;
+		if (after < min_ms)
+			after = min_ms;
+		/* Consul reaps once the check has been critical for longer than the timeout. */
+		if (now_ms - c->critical_since_ms > after && ls_strs_add(out, c->def.service_id) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 void ls_mark_all_dirty(struct local_state *ls)

@@ -36,6 +36,8 @@ struct ls_check {
 	uint64_t ttl_deadline_ms; /* TTL checks: when it turns critical; 0 once expired */
 	char *api_json;           /* standalone checks registered through the API; NULL otherwise */
 	bool in_sync;
+	uint64_t serial;            /* new for every (re-)registration: the runners restart on change */
+	uint64_t critical_since_ms; /* when it last turned critical (ls_track_critical); 0 if not */
 };
 
 struct ls_strs {
@@ -55,6 +57,7 @@ struct local_state {
 	struct ls_strs deleted_checks;
 	bool node_in_sync;
 	uint64_t index; /* bumped on every change, never 0 */
+	uint64_t next_serial;
 };
 
 /* NULL on out of memory. */
@@ -83,6 +86,9 @@ int ls_check_remove(struct local_state *ls, const char *id);
 /* Sets a check's status and output (output truncated as Consul's, see below). Returns 1 when
  * something changed, 0 when not, -ENOENT, -EINVAL for a bad status, -ENOMEM. */
 int ls_check_set(struct local_state *ls, const char *id, const char *status, const char *output);
+/* The result of a check run: as ls_check_set, but the output is kept as given (the runners
+ * bound and word it as Consul does). */
+int ls_check_set_result(struct local_state *ls, const char *id, const char *status, const char *output);
 /* TTL pass/warn/fail/update: as ls_check_set, and re-arms the TTL. -ENOENT for an unknown
  * check, -EINVAL for a bad status or a check that is not TTL (err has Consul's message). */
 int ls_check_update_ttl(struct local_state *ls, const char *id, const char *status, const char *output,
@@ -97,6 +103,14 @@ uint64_t ls_next_deadline(const struct local_state *ls);
 /* Consul's truncation of check output: the first max bytes, then
  * " ... (captured MAX of TOTAL bytes)". Returns a new string (NULL on out of memory). */
 char *ls_truncate_output(const char *output, size_t max);
+
+/* Notes when each check turned critical (now_ms for those that just did), for
+ * deregister_critical_service_after. Call after changes and before ls_services_to_reap. */
+void ls_track_critical(struct local_state *ls, uint64_t now_ms);
+/* The services with a check critical for longer than its deregister_critical_service_after
+ * (raised to min_ms, Consul's check_deregister_interval_min). Appends their ids to out.
+ * Returns 0 or -ENOMEM. */
+int ls_services_to_reap(const struct local_state *ls, uint64_t now_ms, uint64_t min_ms, struct ls_strs *out);
 
 /* Marks everything (node, services, checks) as needing a sync. */
 void ls_mark_all_dirty(struct local_state *ls);

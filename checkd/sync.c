@@ -540,7 +540,13 @@ struct sync *sync_new(struct ev_loop *loop, struct rpc_client *raft, struct loca
 	s->want_full = true;
 	ev_timer_init(&s->soon, on_soon, 0., 0.);
 	s->soon.data = s;
-	ev_timer_init(&s->full, on_full, SYNC_FULL_INTERVAL_MS / 1000.0, SYNC_FULL_INTERVAL_MS / 1000.0);
+	/* Consul's non-user setting ae_interval; the environment may shorten it (tests). */
+	double full_s = SYNC_FULL_INTERVAL_MS / 1000.0;
+	const char *env = getenv("CONSUL_AE_INTERVAL");
+	uint64_t env_ms;
+	if (env && *env && duration_parse_ms(env, &env_ms) == 0 && env_ms >= 100)
+		full_s = (double)env_ms / 1000.0;
+	ev_timer_init(&s->full, on_full, full_s, full_s);
 	s->full.data = s;
 	ev_timer_start(loop, &s->full);
 	ev_timer_init(&s->watch, on_watch, 0.25, 0.25);

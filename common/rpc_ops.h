@@ -44,7 +44,9 @@
 	X(AGENT_CHECK_UPDATE, 67, "checkd") /* {"id","status","output"?} -> "" */                  \
 	/* supervisor (control.sock) */                                                            \
 	X(CONTROL_RELOAD, 80, "agent")     /* {} -> "" */                                          \
-	X(CONTROL_SHUTDOWN, 81, "agent")   /* {} -> "" */
+	X(CONTROL_SHUTDOWN, 81, "agent")   /* {} -> "" */                                        \
+	/* scriptd (script.sock): runs script checks, never inside checkd */                       \
+	X(SCRIPT_RUN, 100, "scriptd") /* {"args","timeout_ms","output_max"?} -> {"Status","Output","TimedOut"} */
 
 enum rpc_op {
 #define RPC_OP_ENUM(name, num, owner) RPC_##name = num,
