@@ -59,9 +59,6 @@ uint64_t check_interval_ms(const struct check_def *def);
  * follows the protocol on the status line ("200 OK"). Returns 0 or -ENOMEM. */
 int check_format_http(struct buf *out, const char *method, const char *url, const char *status_text,
 		      const char *body, size_t body_len);
-/* Appends s with every byte that is not part of valid UTF-8 replaced by U+FFFD, as Go's JSON
- * encoder does. Returns 0 or -ENOMEM. */
-int check_utf8_clean(struct buf *out, const char *s, size_t len);
 /* `TCP connect 127.0.0.1:80: Success`. */
 int check_format_tcp_ok(struct buf *out, const char *addr);
 /* Go's dial errors: `dial tcp 127.0.0.1:80: connect: connection refused`, and for the HTTP

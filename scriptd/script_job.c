@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "common/buf.h"
+#include "common/utf8.h"
 #include "common/duration.h"
 #include "common/json.h"
 
@@ -91,42 +92,6 @@ int script_keep_tail(struct buf *b, const char *data, size_t len, size_t max)
 	return buf_append(b, data, len);
 }
 
-/* Go's encoding/json replaces bytes that are not UTF-8 with U+FFFD; doing the same keeps a
- * binary output from making the JSON it travels in unreadable. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0];
-	size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-	if (n == 0 || n > left || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
-		return 0; /* overlong, or a surrogate */
-	if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
-		return 0;
-	return n;
-}
-
-int script_utf8_clean(struct buf *out, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len(p + i, len - i);
-		if (n == 0) {
-			if (buf_append(out, "\xef\xbf\xbd", 3) < 0)
-				return -ENOMEM;
-			i++;
-			continue;
-		}
-		if (buf_append(out, s + i, n) < 0)
-			return -ENOMEM;
-		i += n;
-	}
-	return 0;
-}
-
 int script_reply_render(struct buf *out, const struct script_req *req, int wait_status, bool timed_out,
 			const char *kept, size_t kept_len, uint64_t total)
 {
@@ -136,7 +101,7 @@ int script_reply_render(struct buf *out, const struct script_req *req, int wait_
 	/* Consul's circular buffer: the last bytes, and how many were dropped. */
 	if (total > kept_len)
 		buf_appendf(&text, "Captured %zu of %llu bytes\n...\n", kept_len, (unsigned long long)total);
-	script_utf8_clean(&text, kept ? kept : "", kept ? kept_len : 0);
+	utf8_clean(&text, kept ? kept : "", kept ? kept_len : 0);
 	int code = -1;
 	const char *status = "critical";
 	if (timed_out) {

@@ -39,8 +39,6 @@ void script_req_free(struct script_req *req);
  * total written. Returns 0 or -ENOMEM. */
 int script_reply_render(struct buf *out, const struct script_req *req, int wait_status, bool timed_out,
 			const char *kept, size_t kept_len, uint64_t total);
-/* Appends s with bytes that are not valid UTF-8 replaced by U+FFFD. Returns 0 or -ENOMEM. */
-int script_utf8_clean(struct buf *out, const char *s, size_t len);
 /* Appends data to b keeping only its last max bytes. Returns 0 or -ENOMEM. */
 int script_keep_tail(struct buf *b, const char *data, size_t len, size_t max);
 
