@@ -194,14 +194,14 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return remove(path);
 }
 
-static void agent_reload(struct agent *a)
+/* Returns 0, or -1 with the reason in err (the old configuration is kept). */
+static int agent_reload(struct agent *a, char *err, size_t err_len)
 {
 	struct config fresh;
-	char err[1024];
 	log_info("reloading configuration");
-	if (config_load(&fresh, a->flag_argc, a->flag_argv, err, sizeof err) < 0) {
+	if (config_load(&fresh, a->flag_argc, a->flag_argv, err, err_len) < 0) {
 		log_error("failed to reload configuration, keeping the old one: %s", err);
-		return;
+		return -1;
 	}
 	config_free(&a->cfg);
 	a->cfg = fresh;
@@ -209,13 +209,15 @@ static void agent_reload(struct agent *a)
 	for (size_t i = 0; i < a->nchildren; i++)
 		if (a->children[i].pid > 0)
 			kill(a->children[i].pid, SIGHUP);
+	return 0;
 }
 
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct agent *a = w->data;
 	if (w->signum == SIGHUP) {
-		agent_reload(a);
+		char err[1024];
+		agent_reload(a, err, sizeof err);
 		return;
 	}
 	log_info("caught signal: %s", strsignal(w->signum));
@@ -226,10 +228,17 @@ static void control_cb(void *arg, struct rpc_req *req, unsigned op, const char *
 {
 	struct agent *a = arg;
 	switch (op) {
-	case RPC_CONTROL_RELOAD:
-		agent_reload(a);
-		rpc_reply_simple(req, 200, 1, "", 0);
+	case RPC_CONTROL_RELOAD: {
+		/* Consul's /v1/agent/reload answers a configuration that does not load with a 500. */
+		char err[1024], msg[1100];
+		if (agent_reload(a, err, sizeof err) < 0) {
+			int n = snprintf(msg, sizeof msg, "Failed reloading: %s", err);
+			rpc_reply_simple(req, 500, 1, msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
+		} else {
+			rpc_reply_simple(req, 200, 1, "", 0);
+		}
 		break;
+	}
 	case RPC_CONTROL_SHUTDOWN:
 		rpc_reply_simple(req, 200, 1, "", 0);
 		agent_stop(a, 0);
@@ -365,12 +374,17 @@ int agent_main(int argc, char **argv)
 	ev_timer_init(&a.stop_timer, stop_timeout_cb, STOP_TIMEOUT_S, 0);
 	a.stop_timer.data = &a;
 
-	char *control_path = config_run_path(&a.cfg, "control.sock");
 	char *run_dir = config_run_path(&a.cfg, "");
-	if (mkdir_p(run_dir, 0700) == 0)
-		a.control = rpc_server_listen_unix(a.loop, control_path, control_cb, &a);
+	int rc_run = mkdir_p(run_dir, 0700);
+	if (rc_run < 0) {
+		fprintf(stderr, "consul: cannot create %s: %s\n", run_dir, strerror(-rc_run));
+		free(run_dir);
+		agent_cleanup(&a);
+		return 1;
+	}
 	free(run_dir);
-	free(control_path);
+	/* httpd, having dropped root, must still reach it for `consul reload` and leave. */
+	a.control = role_serve(a.loop, &a.cfg, "control.sock", control_cb, &a);
 
 	for (size_t i = 0; i < agent_nroles && a.nchildren < MAX_ROLES; i++) {
 		const struct role *r = &agent_roles[i];

@@ -77,8 +77,11 @@ struct rpc_server *role_serve(struct ev_loop *loop, const struct config *cfg, co
 		fatalx("cannot serve %s", path);
 	uid_t uid;
 	gid_t gid;
-	if (geteuid() == 0 && priv_target(cfg->user, &uid, &gid) == 0 && chown(path, uid, gid) < 0)
-		fatal("chown %s", path);
+	if (geteuid() == 0 && priv_target(cfg->user, &uid, &gid) == 0) {
+		if (chown(path, uid, gid) < 0)
+			fatal("chown %s", path);
+		rpc_server_allow_uid(server, uid); /* for a server that keeps root: the supervisor */
+	}
 	free(path);
 	return server;
 }

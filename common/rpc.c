@@ -491,7 +491,9 @@ struct rpc_server {
 	rpc_handler handler;
 	void *arg;
 	struct sconn *conns;
-	bool local_only; /* a Unix socket: only our uid or root may connect */
+	bool local_only; /* a Unix socket: only our uid, root, or also_uid may connect */
+	bool also_uid_set;
+	uid_t also_uid;
 	uint64_t dropped_malformed;
 };
 
@@ -593,13 +595,13 @@ static void sconn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-static bool peer_allowed(int fd)
+static bool peer_allowed(const struct rpc_server *s, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof cred;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
-	return cred.uid == 0 || cred.uid == geteuid();
+	return cred.uid == 0 || cred.uid == geteuid() || (s->also_uid_set && cred.uid == s->also_uid);
 }
 
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -611,7 +613,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			log_warn("accept on %s", s->path);
 		return;
 	}
-	if (s->local_only && !peer_allowed(fd)) {
+	if (s->local_only && !peer_allowed(s, fd)) {
 		log_warnx("refused a connection on %s from another user", s->path);
 		close(fd);
 		return;
@@ -689,6 +691,12 @@ struct rpc_server *rpc_server_listen_unix(struct ev_loop *loop, const char *sock
 		return NULL;
 	}
 	return server_start(loop, fd, socket_path, true, handler, arg);
+}
+
+void rpc_server_allow_uid(struct rpc_server *s, uid_t uid)
+{
+	s->also_uid = uid;
+	s->also_uid_set = true;
 }
 
 void rpc_server_free(struct rpc_server *s)

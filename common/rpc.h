@@ -68,6 +68,9 @@ struct rpc_server *rpc_server_listen_unix(struct ev_loop *loop, const char *sock
  * the server RPC port only. Returns NULL with the cause logged. */
 struct rpc_server *rpc_server_listen_tcp(struct ev_loop *loop, const char *addr, int port, rpc_handler handler,
 					 void *arg);
+/* Also lets uid connect to a Unix-socket server (the supervisor, still root, lets the roles
+ * that dropped to uid reach control.sock). */
+void rpc_server_allow_uid(struct rpc_server *s, uid_t uid);
 void rpc_server_free(struct rpc_server *s);
 /* Sends the reply and frees req. reply->body may be NULL for an empty body. */
 void rpc_reply_send(struct rpc_req *req, const struct rpc_reply *reply);

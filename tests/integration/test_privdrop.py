@@ -40,6 +40,9 @@ with Agent("127.0.0.26", args, config={"service": {"name": "svc", "port": 1}}) a
     check(wait_for(lambda: os.path.exists(os.path.join(data_dir, "checkd", "state.json")), 3),
           "checkd's state file exists")
     check(os.stat(os.path.join(data_dir, "raft")).st_uid == uid, "the raft dir belongs to the user")
+    rc, out, err = run_cli(["reload"], addr=a.http_addr())
+    check(rc == 0 and "Configuration reload triggered" in out,
+          "consul reload reaches the root supervisor from the dropped httpd: %r %r" % (out, err))
 
 p = subprocess.run([CONSUL, "agent", "-dev", "-bind=127.0.0.26", "-user=no-such-user-xyz"], capture_output=True,
                    timeout=15)
