@@ -19,7 +19,9 @@
 #include "common/rpc.h"
 #include "common/rpc_ops.h"
 #include "common/duration.h"
+#include "file_defs.h"
 #include "local_state.h"
+#include "maint.h"
 #include "persist.h"
 #include "runner.h"
 #include "service_def.h"
@@ -44,6 +46,7 @@ struct checkd {
 	struct rpc_client *script; /* NULL unless script checks are enabled */
 	struct runner *runner;
 	struct def_ctx api_ctx;
+	struct file_defs file_defs; /* the ids the configuration files define */
 	ev_timer ttl_timer;
 	ev_timer reap_timer;
 	uint64_t deregister_min_ms;
@@ -190,7 +193,7 @@ static void note_unrun_checks(struct checkd *d, const char *service_id)
 {
 	for (size_t i = 0; i < d->ls->nchecks; i++) {
 		const struct ls_check *c = d->ls->checks[i];
-		if (kind_is_run(c->def.kind))
+		if (kind_is_run(c->def.kind) || c->def.kind == CHECK_MAINTENANCE)
 			continue;
 		if (service_id && (!c->def.service_id || strcmp(c->def.service_id, service_id)))
 			continue;
@@ -318,6 +321,29 @@ static void op_check_update(struct checkd *d, struct rpc_req *req, yajl_val args
 	reply_empty(d, req);
 }
 
+/* Node maintenance (service_id NULL) or a service's: a critical "maintenance" check. */
+static void op_maintenance(struct checkd *d, struct rpc_req *req, const char *service_id, yajl_val args)
+{
+	char err[512];
+	yajl_val enable_v = json_get(args, "enable");
+	bool enable = YAJL_IS_TRUE(enable_v);
+	const char *reason = json_str(json_get(args, "reason"));
+	int rc = enable ? maint_enable(d->ls, service_id, reason, now_ms(d), err, sizeof err)
+			: maint_disable(d->ls, service_id, err, sizeof err);
+	if (rc < 0) {
+		reply_error(req, rc == -ENOENT ? 404 : 500, err);
+		return;
+	}
+	if (rc > 0) {
+		if (service_id)
+			log_info("service %s: maintenance mode %s", service_id, enable ? "enabled" : "disabled");
+		else
+			log_info("node maintenance mode %s", enable ? "enabled" : "disabled");
+		registrations_changed(d);
+	}
+	reply_empty(d, req);
+}
+
 static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args_text, size_t len)
 {
 	struct checkd *d = arg;
@@ -390,6 +416,28 @@ static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args
 	case RPC_AGENT_CHECK_UPDATE:
 		op_check_update(d, req, args);
 		break;
+	case RPC_AGENT_HEALTH_SERVICE: {
+		const char *name = json_str(json_get(args, "name"));
+		id = json_str(json_get(args, "id"));
+		if (!name && !id) {
+			reply_error(req, 400, "missing \"name\" or \"id\"");
+			break;
+		}
+		if (ls_render_service_health(d->ls, id ? NULL : name, id, &b) < 0) {
+			snprintf(err, sizeof err, "ServiceId %.200s not found", id);
+			reply_error(req, 404, err);
+			break;
+		}
+		reply_buf(d, req, &b);
+		break;
+	}
+	case RPC_AGENT_MAINTENANCE:
+		op_maintenance(d, req, NULL, args);
+		break;
+	case RPC_AGENT_SERVICE_MAINTENANCE:
+		if ((id = arg_id(req, args)))
+			op_maintenance(d, req, id, args);
+		break;
 	default:
 		log_warnx("request for op %u (%s), which checkd does not serve", op, rpc_op_name(op));
 		snprintf(err, sizeof err, "checkd does not serve op %s", rpc_op_name(op));
@@ -400,40 +448,21 @@ static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args
 	yajl_tree_free(args);
 }
 
-/* Config file definitions: any error is fatal, naming the file and the key. */
-static void load_config_defs(struct checkd *d)
+/* The definitions the configuration files hold now. Returns 0, or -1 with the error logged. */
+static int apply_file_defs(struct checkd *d, const struct config *cfg)
 {
-	const struct config *cfg = &d->cfg;
 	char err[768];
-	for (size_t i = 0; i < cfg->services.n; i++) {
-		const struct config_def *cd = &cfg->services.items[i];
-		struct def_ctx ctx = {.source = cd->source,
-				      .from_file = true,
-				      .enable_script_checks = cfg->enable_script_checks,
-				      .enable_local_script_checks = cfg->enable_local_script_checks};
-		struct service_def def;
-		if (service_def_parse_json(cd->json, strlen(cd->json), &ctx, &def, err, sizeof err) < 0)
-			fatalx("%s", err);
-		if (ls_service_add(d->ls, &def, NULL, false, now_ms(d), err, sizeof err) < 0)
-			fatalx("config %s: %s", cd->source, err);
+	struct file_defs_flags flags = {.enable_script_checks = cfg->enable_script_checks,
+					.enable_local_script_checks = cfg->enable_local_script_checks};
+	int n = file_defs_apply(d->ls, &d->file_defs, &cfg->services, &cfg->checks, &flags, now_ms(d), err,
+				sizeof err);
+	if (n < 0) {
+		log_warnx("%s", err);
+		return -1;
 	}
-	for (size_t i = 0; i < cfg->checks.n; i++) {
-		const struct config_def *cd = &cfg->checks.items[i];
-		struct def_ctx ctx = {.source = cd->source,
-				      .from_file = true,
-				      .enable_script_checks = cfg->enable_script_checks,
-				      .enable_local_script_checks = cfg->enable_local_script_checks};
-		struct check_def def;
-		if (check_def_parse_json(cd->json, strlen(cd->json), &ctx, &def, err, sizeof err) < 0)
-			fatalx("%s", err);
-		char id[256];
-		snprintf(id, sizeof id, "%s", def.id);
-		char why[512];
-		if (ls_check_add(d->ls, &def, NULL, now_ms(d), why, sizeof why) < 0)
-			fatalx("config %s: check \"%s\": %s", cd->source, id, why);
-	}
-	log_info("loaded %zu services and %zu checks from the configuration", d->ls->nservices, d->ls->nchecks);
+	log_info("loaded %d services and checks from the configuration", n);
 	note_unrun_checks(d, NULL);
+	return 0;
 }
 
 static void restore_state(struct checkd *d)
@@ -492,10 +521,16 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	exit(0);
 }
 
+/* SIGHUP (`consul reload`): the files' definitions are applied again; API registrations
+ * stay. A definition that does not validate keeps everything as it was. */
 static void on_reload(void *arg, const struct config *fresh)
 {
-	/* Re-applying service definitions (issue 5) belongs here; until then keep what was loaded. */
-	log_info("reload: service and check definitions from files are kept as loaded at start");
+	struct checkd *d = arg;
+	if (apply_file_defs(d, fresh) < 0) {
+		log_warnx("reload: keeping the previous service and check definitions");
+		return;
+	}
+	registrations_changed(d);
 }
 
 int main(int argc, char **argv)
@@ -507,7 +542,9 @@ int main(int argc, char **argv)
 	d.ls = ls_new(d.cfg.node_name, d.cfg.datacenter);
 	if (!d.ls)
 		fatalx("out of memory");
-	load_config_defs(&d);
+	/* At start, an invalid definition is fatal (the error names the file and the key). */
+	if (apply_file_defs(&d, &d.cfg) < 0)
+		fatalx("invalid service or check definition in the configuration");
 
 	d.server = role_serve(d.loop, &d.cfg, "check.sock", handle, &d);
 	char *raft_sock = config_run_path(&d.cfg, "raft.sock");

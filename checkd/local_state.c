@@ -278,7 +278,8 @@ int ls_service_add(struct local_state *ls, struct service_def *def, const char *
 			struct ls_check *c = ls->checks[i];
 			if (!c->def.service_id || strcmp(c->def.service_id, def->id))
 				continue;
-			bool kept = false;
+			/* Only the service's own checks go: API and maintenance checks on it stay. */
+			bool kept = c->api_json || c->def.kind == CHECK_MAINTENANCE;
 			for (size_t j = 0; j < def->nchecks; j++)
 				kept |= !strcmp(def->checks[j].id, c->def.id);
 			if (!kept) {
@@ -684,6 +685,91 @@ int ls_render_checks(const struct local_state *ls, struct buf *out)
 		write_agent_check(&w, ls, ls->checks[i]);
 	}
 	jw_obj_close(&w);
+	jw_free(&w);
+	return 0;
+}
+
+/* Consul's HealthChecks.AggregatedStatus: maintenance first, then critical, warning, passing. */
+static const char *aggregate_status(const struct local_state *ls, const char *service_id)
+{
+	bool maint = false, critical = false, warning = false;
+	for (size_t i = 0; i < ls->nchecks; i++) {
+		const struct ls_check *c = ls->checks[i];
+		if (c->def.service_id && strcmp(c->def.service_id, service_id))
+			continue;
+		if (c->def.kind == CHECK_MAINTENANCE)
+			maint = true;
+		else if (!strcmp(c->status, "critical"))
+			critical = true;
+		else if (!strcmp(c->status, "warning"))
+			warning = true;
+	}
+	return maint ? "maintenance" : critical ? "critical" : warning ? "warning" : "passing";
+}
+
+/* The api.HealthCheck rendering of Consul's agent health endpoints (no Type there). */
+static void write_api_check(struct jw *w, const struct local_state *ls, const struct ls_check *c)
+{
+	const struct ls_service *s = c->def.service_id ? ls_service_get(ls, c->def.service_id) : NULL;
+	jw_obj_open(w);
+	jw_kv_str(w, "Node", ls->node_name);
+	jw_kv_str(w, "CheckID", c->def.id);
+	jw_kv_str(w, "Name", c->def.name);
+	jw_kv_str(w, "Status", c->status);
+	jw_kv_str(w, "Notes", c->def.notes);
+	jw_kv_str(w, "Output", c->output);
+	jw_kv_str(w, "ServiceID", c->def.service_id);
+	jw_kv_str(w, "ServiceName", s ? s->def.name : "");
+	jw_key(w, "ServiceTags");
+	if (s)
+		write_strv(w, s->def.tags, s->def.ntags);
+	else
+		write_strv(w, NULL, 0);
+	jw_kv_str(w, "Type", "");
+	jw_kv_i64(w, "ExposedPort", 0);
+	jw_key(w, "Definition");
+	jw_obj_open(w);
+	jw_obj_close(w);
+	jw_kv_u64(w, "CreateIndex", 0);
+	jw_kv_u64(w, "ModifyIndex", 0);
+	jw_obj_close(w);
+}
+
+static void write_service_health(struct jw *w, const struct local_state *ls, const struct ls_service *s)
+{
+	jw_obj_open(w);
+	jw_kv_str(w, "AggregatedStatus", aggregate_status(ls, s->def.id));
+	jw_key(w, "Service");
+	write_agent_service(w, ls, s, NULL);
+	jw_key(w, "Checks");
+	jw_arr_open(w);
+	for (size_t i = 0; i < ls->nchecks; i++) {
+		const struct ls_check *c = ls->checks[i];
+		if (!c->def.service_id || !strcmp(c->def.service_id, s->def.id))
+			write_api_check(w, ls, c);
+	}
+	jw_arr_close(w);
+	jw_obj_close(w);
+}
+
+int ls_render_service_health(const struct local_state *ls, const char *name, const char *id, struct buf *out)
+{
+	struct jw w;
+	if (id) {
+		const struct ls_service *s = ls_service_get(ls, id);
+		if (!s)
+			return -ENOENT;
+		jw_init(&w, out);
+		write_service_health(&w, ls, s);
+		jw_free(&w);
+		return 0;
+	}
+	jw_init(&w, out);
+	jw_arr_open(&w);
+	for (size_t i = 0; i < ls->nservices; i++)
+		if (!strcmp(ls->services[i]->def.name, name))
+			write_service_health(&w, ls, ls->services[i]);
+	jw_arr_close(&w);
 	jw_free(&w);
 	return 0;
 }

@@ -70,7 +70,8 @@ struct ls_check *ls_check_get(const struct local_state *ls, const char *id);
 /* Adds or replaces a service and the checks in def->checks. On success takes def (leaves it
  * empty) and api_json (copied when not NULL). A check that existed under the same id keeps
  * its status and output, as Consul's re-registration does; the service's other existing
- * checks are removed only when replace_checks. Returns 0 or -ENOMEM (err says why). */
+ * checks are removed only when replace_checks (those registered through the API on their own,
+ * and maintenance checks, stay). Returns 0 or -ENOMEM (err says why). */
 int ls_service_add(struct local_state *ls, struct service_def *def, const char *api_json, bool replace_checks,
 		   uint64_t now_ms, char *err, size_t err_len);
 /* Removes a service and its checks. Returns 0 or -ENOENT. */
@@ -124,5 +125,9 @@ void ls_strs_clear(struct ls_strs *s);
 int ls_render_services(const struct local_state *ls, struct buf *out);
 int ls_render_service(const struct local_state *ls, const char *id, struct buf *out);
 int ls_render_checks(const struct local_state *ls, struct buf *out);
+/* /v1/agent/health/service/id/:id (id set: one {"AggregatedStatus","Service","Checks"} object,
+ * -ENOENT when unknown) or /name/:name (an array of them, empty when none). A service's
+ * checks include the node's, as Consul's; maintenance wins, then critical, warning, passing. */
+int ls_render_service_health(const struct local_state *ls, const char *name, const char *id, struct buf *out);
 
 #endif

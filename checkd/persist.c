@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "maint.h"
 
 /* Writes a stored definition back as a JSON value (it was valid JSON when registered). */
 static void write_def(struct jw *w, const char *json)
@@ -53,6 +54,19 @@ int persist_render(const struct local_state *ls, struct buf *out)
 		jw_kv_str(&w, "Status", c->status);
 		jw_kv_str(&w, "Output", c->output);
 		jw_kv_u64(&w, "ExpiresMs", c->ttl_deadline_ms);
+		jw_obj_close(&w);
+	}
+	jw_arr_close(&w);
+	/* Maintenance mode survives a restart, as Consul's (it persists them as local checks). */
+	jw_key(&w, "Maintenance");
+	jw_arr_open(&w);
+	for (size_t i = 0; i < ls->nchecks; i++) {
+		const struct ls_check *c = ls->checks[i];
+		if (c->def.kind != CHECK_MAINTENANCE)
+			continue;
+		jw_obj_open(&w);
+		jw_kv_str(&w, "ServiceID", c->def.service_id);
+		jw_kv_str(&w, "Reason", c->def.notes);
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
@@ -150,6 +164,23 @@ static int restore_states(struct local_state *ls, yajl_val list, uint64_t now_ms
 	return n;
 }
 
+static int restore_maintenance(struct local_state *ls, yajl_val list, uint64_t now_ms)
+{
+	int n = 0;
+	for (size_t i = 0; i < json_arr_len(list); i++) {
+		yajl_val v = json_arr_at(list, i);
+		const char *sid = json_str(json_get(v, "ServiceID"));
+		char err[512];
+		int rc = maint_enable(ls, sid && *sid ? sid : NULL, json_str(json_get(v, "Reason")), now_ms, err,
+				      sizeof err);
+		if (rc < 0)
+			log_warnx("state: dropping stored maintenance mode: %s", err);
+		else
+			n += rc;
+	}
+	return n;
+}
+
 int persist_restore(struct local_state *ls, const char *text, size_t len, const struct def_ctx *ctx,
 		    uint64_t now_ms, char *err, size_t err_len)
 {
@@ -164,6 +195,7 @@ int persist_restore(struct local_state *ls, const char *text, size_t len, const 
 	int n = restore_services(ls, json_get(root, "Services"), ctx, now_ms);
 	n += restore_checks(ls, json_get(root, "Checks"), ctx, now_ms);
 	n += restore_states(ls, json_get(root, "CheckStates"), now_ms);
+	n += restore_maintenance(ls, json_get(root, "Maintenance"), now_ms);
 	yajl_tree_free(root);
 	return n;
 }

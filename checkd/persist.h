@@ -1,5 +1,5 @@
 /* persist.h: what survives a checkd restart: services and checks registered through the API
- * (as their original definitions) and TTL check states, in one JSON file under
+ * (as their original definitions), TTL check states and maintenance mode, in one JSON file under
  * data_dir/checkd/, written whole (tmp + fsync + rename) so a crash leaves old or new.
  *
  *   persist_render(ls, &buf);  persist_write_file(path, &buf);

@@ -34,7 +34,8 @@
 	X(CHECK_H2PING, "h2ping")                                                                  \
 	X(CHECK_ALIAS, "alias")                                                                    \
 	X(CHECK_DOCKER, "docker")                                                                  \
-	X(CHECK_OS_SERVICE, "os_service")
+	X(CHECK_OS_SERVICE, "os_service")                                                          \
+	X(CHECK_MAINTENANCE, "maintenance") /* made by checkd for maintenance mode, never parsed */
 
 enum check_kind {
 #define CHECK_KIND_ENUM(name, str) name,

@@ -30,5 +30,9 @@ int cmd_version(int argc, char **argv);
 int cmd_members(int argc, char **argv);
 int cmd_kv(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_maint(int argc, char **argv);
+int cmd_services(int argc, char **argv);
 
 #endif

@@ -12,8 +12,12 @@ static const struct {
 } commands[] = {
 	{"agent", agent_main, "Runs a Consul agent"},
 	{"catalog", cmd_catalog, "Interact with the catalog"},
+	{"keygen", cmd_keygen, "Generates a new encryption key"},
 	{"kv", cmd_kv, "Interact with the key-value store"},
+	{"maint", cmd_maint, "Controls node or service maintenance mode"},
 	{"members", cmd_members, "Lists the members of a Consul cluster"},
+	{"reload", cmd_reload, "Triggers the agent to reload configuration files"},
+	{"services", cmd_services, "Interact with services"},
 	{"version", cmd_version, "Prints the Consul version"},
 };
 

@@ -42,6 +42,10 @@
 	X(AGENT_CHECK_REGISTER, 65, "checkd") /* Consul check definition -> "" */                  \
 	X(AGENT_CHECK_DEREGISTER, 66, "checkd") /* {"id"} -> "" */                                 \
 	X(AGENT_CHECK_UPDATE, 67, "checkd") /* {"id","status","output"?} -> "" */                  \
+	X(AGENT_MAINTENANCE, 68, "checkd") /* {"enable","reason"?} -> "" */                         \
+	X(AGENT_SERVICE_MAINTENANCE, 69, "checkd") /* {"id","enable","reason"?} -> "", 404 if none */ \
+	X(AGENT_HEALTH_SERVICE, 70, "checkd") /* {"name"} or {"id"} -> /v1/agent/health/service body;  \
+						 reply status 200/429/503 as the aggregate, 404 if none */ \
 	/* supervisor (control.sock) */                                                            \
 	X(CONTROL_RELOAD, 80, "agent")     /* {} -> "" */                                          \
 	X(CONTROL_SHUTDOWN, 81, "agent")   /* {} -> "" */                                        \

@@ -16,8 +16,8 @@
 #include "common/rpc_ops.h"
 #include "version.h"
 
-const char *const route_peer_socket[ROUTE_PEER_COUNT] = {"raft.sock", "check.sock", "gossip.sock"};
-const char *const route_peer_name[ROUTE_PEER_COUNT] = {"raftd", "checkd", "gossipd"};
+const char *const route_peer_socket[ROUTE_PEER_COUNT] = {"raft.sock", "check.sock", "gossip.sock", "control.sock"};
+const char *const route_peer_name[ROUTE_PEER_COUNT] = {"raftd", "checkd", "gossipd", "agent"};
 
 /* ---- decoding the request ---- */
 
@@ -386,6 +386,76 @@ static void h_agent_check_update(struct route_ctx *c)
 	yajl_tree_free(v);
 }
 
+/* ?enable (required, a Go bool) and ?reason of the maintenance endpoints. */
+static void maintenance(struct route_ctx *c, unsigned op, bool with_id)
+{
+	const char *raw = route_param(c->rr, "enable");
+	bool enable;
+	if (with_id && !*c->arg) {
+		fail(c, 400, "Missing service ID");
+		return;
+	}
+	if (!raw) {
+		fail(c, 400, "Missing value for enable");
+		return;
+	}
+	if (!parse_bool(raw, &enable)) {
+		fail(c, 400, "Invalid value for enable: \"%s\"", raw);
+		return;
+	}
+	c->p->render = ROUTE_RENDER_EMPTY;
+	start_args(c, ROUTE_PEER_CHECK, op);
+	if (with_id)
+		jw_kv_str(&c->w, "id", c->arg);
+	jw_kv_bool(&c->w, "enable", enable);
+	const char *reason = route_param(c->rr, "reason");
+	if (reason)
+		jw_kv_str(&c->w, "reason", reason);
+}
+
+static void h_agent_maintenance(struct route_ctx *c)
+{
+	maintenance(c, RPC_AGENT_MAINTENANCE, false);
+}
+
+static void h_agent_service_maintenance(struct route_ctx *c)
+{
+	maintenance(c, RPC_AGENT_SERVICE_MAINTENANCE, true);
+}
+
+/* GET /v1/agent/health/service/name/:name and /id/:id, ?format=text. */
+static void agent_health(struct route_ctx *c, const char *key, bool by_name)
+{
+	if (!*c->arg) {
+		fail(c, 400, by_name ? "Missing service Name" : "Missing serviceID");
+		return;
+	}
+	const char *format = route_param(c->rr, "format");
+	c->p->text = format && !strcmp(format, "text");
+	c->p->by_name = by_name;
+	snprintf(c->p->subject, sizeof c->p->subject, "%s", c->arg);
+	c->p->render = ROUTE_RENDER_AGENT_HEALTH;
+	start_args(c, ROUTE_PEER_CHECK, RPC_AGENT_HEALTH_SERVICE);
+	jw_kv_str(&c->w, key, c->arg);
+}
+
+static void h_agent_health_name(struct route_ctx *c)
+{
+	agent_health(c, "name", true);
+}
+
+static void h_agent_health_id(struct route_ctx *c)
+{
+	agent_health(c, "id", false);
+}
+
+/* PUT /v1/agent/reload: the supervisor re-reads the configuration and signals every role. */
+static void h_agent_reload(struct route_ctx *c)
+{
+	c->p->render = ROUTE_RENDER_EMPTY;
+	start_args(c, ROUTE_PEER_CONTROL, RPC_CONTROL_RELOAD);
+}
+
 static void catalog_write(struct route_ctx *c, unsigned op)
 {
 	yajl_val v = body_object(c, ROUTE_PEER_RAFT, op);
@@ -617,6 +687,11 @@ static const struct route_def route_table[] = {
 	{"/v1/agent/self", "OPTIONS,GET", NULL, h_agent_self},
 	{"/v1/agent/members", "OPTIONS,GET", NULL, h_agent_members},
 	{"/v1/agent/services", "OPTIONS,GET", NULL, h_agent_services},
+	{"/v1/agent/reload", "OPTIONS,PUT", NULL, h_agent_reload},
+	{"/v1/agent/maintenance", "OPTIONS,PUT", NULL, h_agent_maintenance},
+	{"/v1/agent/health/service/name/", "OPTIONS,GET", NULL, h_agent_health_name},
+	{"/v1/agent/health/service/id/", "OPTIONS,GET", NULL, h_agent_health_id},
+	{"/v1/agent/service/maintenance/", "OPTIONS,PUT", NULL, h_agent_service_maintenance},
 	{"/v1/agent/service/", "OPTIONS,GET", NULL, h_agent_service},
 	{"/v1/agent/service/register", "OPTIONS,PUT", NULL, h_agent_service_register},
 	{"/v1/agent/service/deregister/", "OPTIONS,PUT", "GET", h_agent_service_deregister},
@@ -922,6 +997,55 @@ static void render_agent_self(const struct config *cfg, const struct route_plan 
 	resp->content_type = "application/json";
 }
 
+/* Consul's agentHealthService codes: passing 200, warning 429, anything else 503. */
+static int health_code(const char *status)
+{
+	if (status && !strcmp(status, "passing"))
+		return 200;
+	if (status && !strcmp(status, "warning"))
+		return 429;
+	return 503;
+}
+
+/* The worst of the instances' statuses sets the code (none: 404), as Consul's. */
+static void render_agent_health(const struct route_plan *plan, const struct rpc_reply *reply,
+				struct http_response *resp)
+{
+	char err[128];
+	yajl_val v = json_parse(reply->body, reply->body_len, err, sizeof err);
+	if (!v || (plan->by_name ? !YAJL_IS_ARRAY(v) : !YAJL_IS_OBJECT(v))) {
+		yajl_tree_free(v);
+		http_response_text(resp, 500, "rpc error: malformed agent health reply");
+		return;
+	}
+	int code = 404;
+	const char *status = NULL;
+	size_t n = plan->by_name ? json_arr_len(v) : 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_str(json_get(plan->by_name ? json_arr_at(v, i) : v, "AggregatedStatus"));
+		int scode = health_code(s);
+		if (code == 404 || scode > code) {
+			code = scode;
+			status = s;
+		}
+	}
+	resp->status = code;
+	if (plan->text) {
+		resp->content_type = "text/plain";
+		if (status)
+			buf_append_str(&resp->body, status);
+		else
+			buf_appendf(&resp->body, "ServiceName %s Not Found", plan->subject);
+	} else {
+		resp->content_type = "application/json";
+		if (plan->pretty)
+			pretty_json(&resp->body, reply->body, reply->body_len);
+		else
+			buf_append(&resp->body, reply->body, reply->body_len);
+	}
+	yajl_tree_free(v);
+}
+
 void route_render(const struct config *cfg, const struct route_plan *plan, const struct rpc_reply *reply,
 		  struct http_response *resp)
 {
@@ -953,6 +1077,9 @@ void route_render(const struct config *cfg, const struct route_plan *plan, const
 		break;
 	case ROUTE_RENDER_AGENT_SELF:
 		render_agent_self(cfg, plan, reply, resp);
+		break;
+	case ROUTE_RENDER_AGENT_HEALTH:
+		render_agent_health(plan, reply, resp);
 		break;
 	case ROUTE_RENDER_JSON:
 		resp->content_type = "application/json";

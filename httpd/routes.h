@@ -27,6 +27,7 @@ enum route_peer {
 	ROUTE_PEER_RAFT,
 	ROUTE_PEER_CHECK,
 	ROUTE_PEER_GOSSIP,
+	ROUTE_PEER_CONTROL, /* the supervisor: reload */
 	ROUTE_PEER_COUNT,
 };
 
@@ -39,6 +40,7 @@ enum route_render {
 	ROUTE_RENDER_EMPTY,      /* 200: no body, as Consul's agent write endpoints answer */
 	ROUTE_RENDER_KV_RAW,     /* 200: the first entry's Value, decoded, as text/plain */
 	ROUTE_RENDER_AGENT_SELF, /* 200: /v1/agent/self, from cfg and the MEMBERS reply */
+	ROUTE_RENDER_AGENT_HEALTH, /* /v1/agent/health/service/...: 200, 429 or 503 by AggregatedStatus */
 };
 
 struct route_param {
@@ -81,6 +83,9 @@ struct route_plan {
 	enum route_render render;
 	bool is_read;         /* add X-Consul-Index / KnownLeader / LastContact */
 	bool pretty;
+	bool text;            /* ?format=text (agent health) */
+	bool by_name;         /* agent health by service name: an array */
+	char subject[256];    /* agent health: the service name, for the text "Not Found" */
 };
 
 void route_plan_init(struct route_plan *p);

@@ -414,6 +414,47 @@ static void test_render_agent_self(void **state)
 	http_response_free(&resp);
 }
 
+/* Reload, maintenance and the agent's health endpoints. */
+static void test_agent_ops(void **state)
+{
+	expect_rpc("PUT", "/v1/agent/reload", NULL, ROUTE_PEER_CONTROL, RPC_CONTROL_RELOAD, "{}");
+	expect_answer("GET", "/v1/agent/reload", NULL, 405, NULL);
+	expect_rpc("PUT", "/v1/agent/maintenance?enable=true&reason=a%20b", NULL, ROUTE_PEER_CHECK, RPC_AGENT_MAINTENANCE,
+		   "{\"enable\":true,\"reason\":\"a b\"}");
+	expect_rpc("PUT", "/v1/agent/service/maintenance/web?enable=false", NULL, ROUTE_PEER_CHECK,
+		   RPC_AGENT_SERVICE_MAINTENANCE, "{\"id\":\"web\",\"enable\":false}");
+	expect_answer("PUT", "/v1/agent/maintenance", NULL, 400, "Missing value for enable");
+	expect_answer("PUT", "/v1/agent/maintenance?enable=yes", NULL, 400, "Invalid value for enable: \"yes\"");
+	expect_answer("PUT", "/v1/agent/service/maintenance/?enable=true", NULL, 400, "Missing service ID");
+	expect_rpc("GET", "/v1/agent/health/service/name/web", NULL, ROUTE_PEER_CHECK, RPC_AGENT_HEALTH_SERVICE,
+		   "{\"name\":\"web\"}");
+	expect_rpc("GET", "/v1/agent/health/service/id/web-1", NULL, ROUTE_PEER_CHECK, RPC_AGENT_HEALTH_SERVICE,
+		   "{\"id\":\"web-1\"}");
+
+	/* The worst instance sets the code; none is a 404. */
+	const char *two = "[{\"AggregatedStatus\":\"passing\"},{\"AggregatedStatus\":\"warning\"}]";
+	struct rpc_reply reply = {.status = 200, .body = two, .body_len = strlen(two)};
+	struct http_response resp;
+	render("GET", "/v1/agent/health/service/name/web", &reply, &resp);
+	assert_int_equal(resp.status, 429);
+	assert_string_equal(resp.body.data, two);
+	http_response_free(&resp);
+	render("GET", "/v1/agent/health/service/name/web?format=text", &reply, &resp);
+	assert_int_equal(resp.status, 429);
+	assert_string_equal(resp.body.data, "warning");
+	http_response_free(&resp);
+	const char *crit = "{\"AggregatedStatus\":\"maintenance\"}";
+	reply = (struct rpc_reply){.status = 200, .body = crit, .body_len = strlen(crit)};
+	render("GET", "/v1/agent/health/service/id/web", &reply, &resp);
+	assert_int_equal(resp.status, 503);
+	http_response_free(&resp);
+	reply = (struct rpc_reply){.status = 200, .body = "[]", .body_len = 2};
+	render("GET", "/v1/agent/health/service/name/none?format=text", &reply, &resp);
+	assert_int_equal(resp.status, 404);
+	assert_string_equal(resp.body.data, "ServiceName none Not Found");
+	http_response_free(&resp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +469,7 @@ int main(void)
 		cmocka_unit_test_setup(test_render_kv_raw, setup),
 		cmocka_unit_test_setup(test_render_errors, setup),
 		cmocka_unit_test_setup(test_render_agent_self, setup),
+		cmocka_unit_test_setup(test_agent_ops, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
