@@ -531,7 +531,7 @@ void ls_mark_all_dirty(struct local_state *ls)
 
 /* --- rendering, field for field as Consul's api.AgentService and structs.HealthCheck --- */
 
-static void write_strv(struct jw *w, char *const *v, size_t n)
+void ls_write_strv(struct jw *w, char *const *v, size_t n)
 {
 	jw_arr_open(w);
 	for (size_t i = 0; i < n; i++)
@@ -582,7 +582,7 @@ static void write_agent_service(struct jw *w, const struct local_state *ls, cons
 	jw_kv_str(w, "ID", d->id);
 	jw_kv_str(w, "Service", d->name);
 	jw_key(w, "Tags");
-	write_strv(w, d->tags, d->ntags);
+	ls_write_strv(w, d->tags, d->ntags);
 	jw_key(w, "Meta");
 	write_meta(w, d);
 	jw_kv_i64(w, "Port", d->port);
@@ -638,7 +638,7 @@ int ls_render_service(const struct local_state *ls, const char *id, struct buf *
 	return 0;
 }
 
-static void write_duration(struct jw *w, const char *key, uint64_t ms)
+void ls_write_duration(struct jw *w, const char *key, uint64_t ms)
 {
 	char text[32] = "";
 	if (ms)
@@ -646,11 +646,11 @@ static void write_duration(struct jw *w, const char *key, uint64_t ms)
 	jw_kv_str(w, key, text);
 }
 
-static void write_agent_check(struct jw *w, const struct local_state *ls, const struct ls_check *c)
+/* The fields every rendering of a check starts with (Node through ServiceTags). */
+void ls_write_check_head(struct jw *w, const struct local_state *ls, const char *node, const struct ls_check *c)
 {
 	const struct ls_service *s = c->def.service_id ? ls_service_get(ls, c->def.service_id) : NULL;
-	jw_obj_open(w);
-	jw_kv_str(w, "Node", ls->node_name);
+	jw_kv_str(w, "Node", node);
 	jw_kv_str(w, "CheckID", c->def.id);
 	jw_kv_str(w, "Name", c->def.name);
 	jw_kv_str(w, "Status", c->status);
@@ -660,12 +660,18 @@ static void write_agent_check(struct jw *w, const struct local_state *ls, const 
 	jw_kv_str(w, "ServiceName", s ? s->def.name : "");
 	jw_key(w, "ServiceTags");
 	if (s)
-		write_strv(w, s->def.tags, s->def.ntags);
+		ls_write_strv(w, s->def.tags, s->def.ntags);
 	else
-		write_strv(w, NULL, 0);
+		ls_write_strv(w, NULL, 0);
+}
+
+static void write_agent_check(struct jw *w, const struct local_state *ls, const struct ls_check *c)
+{
+	jw_obj_open(w);
+	ls_write_check_head(w, ls, ls->node_name, c);
 	jw_kv_str(w, "Type", check_kind_name(c->def.kind));
-	write_duration(w, "Interval", c->def.interval_ms);
-	write_duration(w, "Timeout", c->def.timeout_ms);
+	ls_write_duration(w, "Interval", c->def.interval_ms);
+	ls_write_duration(w, "Timeout", c->def.timeout_ms);
 	jw_kv_i64(w, "ExposedPort", 0);
 	jw_key(w, "Definition");
 	jw_obj_open(w);
@@ -710,21 +716,8 @@ static const char *aggregate_status(const struct local_state *ls, const char *se
 /* The api.HealthCheck rendering of Consul's agent health endpoints (no Type there). */
 static void write_api_check(struct jw *w, const struct local_state *ls, const struct ls_check *c)
 {
-	const struct ls_service *s = c->def.service_id ? ls_service_get(ls, c->def.service_id) : NULL;
 	jw_obj_open(w);
-	jw_kv_str(w, "Node", ls->node_name);
-	jw_kv_str(w, "CheckID", c->def.id);
-	jw_kv_str(w, "Name", c->def.name);
-	jw_kv_str(w, "Status", c->status);
-	jw_kv_str(w, "Notes", c->def.notes);
-	jw_kv_str(w, "Output", c->output);
-	jw_kv_str(w, "ServiceID", c->def.service_id);
-	jw_kv_str(w, "ServiceName", s ? s->def.name : "");
-	jw_key(w, "ServiceTags");
-	if (s)
-		write_strv(w, s->def.tags, s->def.ntags);
-	else
-		write_strv(w, NULL, 0);
+	ls_write_check_head(w, ls, ls->node_name, c);
 	jw_kv_str(w, "Type", "");
 	jw_kv_i64(w, "ExposedPort", 0);
 	jw_key(w, "Definition");

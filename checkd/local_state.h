@@ -125,6 +125,11 @@ void ls_strs_clear(struct ls_strs *s);
 int ls_render_services(const struct local_state *ls, struct buf *out);
 int ls_render_service(const struct local_state *ls, const char *id, struct buf *out);
 int ls_render_checks(const struct local_state *ls, struct buf *out);
+/* Pieces of the renderings above, for the catalog bodies sync.c builds. */
+struct jw;
+void ls_write_strv(struct jw *w, char *const *v, size_t n);
+void ls_write_duration(struct jw *w, const char *key, uint64_t ms); /* "" for 0, as Consul */
+void ls_write_check_head(struct jw *w, const struct local_state *ls, const char *node, const struct ls_check *c);
 /* /v1/agent/health/service/id/:id (id set: one {"AggregatedStatus","Service","Checks"} object,
  * -ENOENT when unknown) or /name/:name (an array of them, empty when none). A service's
  * checks include the node's, as Consul's; maintenance wins, then critical, warning, passing. */

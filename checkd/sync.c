@@ -66,14 +66,6 @@ static void write_node_fields(struct jw *w, const struct sync_node *node)
 	jw_obj_close(w);
 }
 
-static void write_strv(struct jw *w, char *const *v, size_t n)
-{
-	jw_arr_open(w);
-	for (size_t i = 0; i < n; i++)
-		jw_str(w, v[i]);
-	jw_arr_close(w);
-}
-
 static void write_service(struct jw *w, const struct ls_service *s)
 {
 	const struct service_def *d = &s->def;
@@ -83,7 +75,7 @@ static void write_service(struct jw *w, const struct ls_service *s)
 	jw_kv_str(w, "ID", d->id);
 	jw_kv_str(w, "Service", d->name);
 	jw_key(w, "Tags");
-	write_strv(w, d->tags, d->ntags);
+	ls_write_strv(w, d->tags, d->ntags);
 	jw_kv_str(w, "Address", d->address);
 	if (d->ntagged) {
 		jw_key(w, "TaggedAddresses");
@@ -112,35 +104,14 @@ static void write_service(struct jw *w, const struct ls_service *s)
 	jw_obj_close(w);
 }
 
-static void write_duration(struct jw *w, const char *key, uint64_t ms)
-{
-	char text[32] = "";
-	if (ms)
-		duration_format_ms(ms, text, sizeof text);
-	jw_kv_str(w, key, text);
-}
-
 static void write_check(struct jw *w, const struct sync_node *node, const struct local_state *ls,
 			const struct ls_check *c)
 {
-	const struct ls_service *s = c->def.service_id ? ls_service_get(ls, c->def.service_id) : NULL;
 	jw_obj_open(w);
-	jw_kv_str(w, "Node", node->node_name);
-	jw_kv_str(w, "CheckID", c->def.id);
-	jw_kv_str(w, "Name", c->def.name);
-	jw_kv_str(w, "Status", c->status);
-	jw_kv_str(w, "Notes", c->def.notes);
-	jw_kv_str(w, "Output", c->output);
-	jw_kv_str(w, "ServiceID", c->def.service_id);
-	jw_kv_str(w, "ServiceName", s ? s->def.name : "");
-	jw_key(w, "ServiceTags");
-	if (s)
-		write_strv(w, s->def.tags, s->def.ntags);
-	else
-		write_strv(w, NULL, 0);
+	ls_write_check_head(w, ls, node->node_name, c);
 	jw_kv_str(w, "Type", check_kind_name(c->def.kind));
-	write_duration(w, "Interval", c->def.interval_ms);
-	write_duration(w, "Timeout", c->def.timeout_ms);
+	ls_write_duration(w, "Interval", c->def.interval_ms);
+	ls_write_duration(w, "Timeout", c->def.timeout_ms);
 	jw_key(w, "Definition");
 	jw_obj_open(w);
 	jw_obj_close(w);
