@@ -170,7 +170,7 @@ static int fail(struct http_reply *r, const char *why)
 static int body_bytes(struct http_reply *r, const char *data, size_t n)
 {
 	r->body_total += n;
-	if (check_keep_tail(&r->body, data, n, r->body_max) < 0)
+	if (buf_append_tail(&r->body, data, n, r->body_max) < 0)
 		return fail(r, "out of memory");
 	return 0;
 }

@@ -137,21 +137,6 @@ int check_format_timeout(struct buf *out, uint64_t timeout_ms, const char *outpu
 	return 0;
 }
 
-int check_keep_tail(struct buf *b, const char *data, size_t len, size_t max)
-{
-	if (len >= max) {
-		buf_reset(b);
-		return buf_append(b, data + len - max, max);
-	}
-	if (b->len + len > max) {
-		size_t drop = b->len + len - max;
-		memmove(b->data, b->data + drop, b->len - drop);
-		b->len -= drop;
-		b->data[b->len] = '\0';
-	}
-	return buf_append(b, data, len);
-}
-
 const char *check_alias_eval(const struct alias_item *items, size_t n, const char *node, const char *service_id,
 			     bool service_exists, struct buf *out)
 {

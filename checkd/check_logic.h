@@ -72,8 +72,6 @@ int check_format_captured(struct buf *out, const char *kept, size_t kept_len, ui
 /* `Timed out (30s) running check`, then "\n\n" and the output so far when there is any. */
 int check_format_timeout(struct buf *out, uint64_t timeout_ms, const char *output);
 
-/* Keeps only the last max bytes of a stream in b (Consul's circular output buffer). */
-int check_keep_tail(struct buf *b, const char *data, size_t len, size_t max);
 
 /* An alias check's view of one check it may alias. */
 struct alias_item {

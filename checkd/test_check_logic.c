@@ -134,11 +134,11 @@ static void test_keep_tail(void **state)
 {
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(check_keep_tail(&b, "abc", 3, 5), 0);
-	assert_int_equal(check_keep_tail(&b, "def", 3, 5), 0);
+	assert_int_equal(buf_append_tail(&b, "abc", 3, 5), 0);
+	assert_int_equal(buf_append_tail(&b, "def", 3, 5), 0);
 	assert_int_equal(b.len, 5);
 	assert_memory_equal(b.data, "bcdef", 5);
-	assert_int_equal(check_keep_tail(&b, "0123456789", 10, 5), 0);
+	assert_int_equal(buf_append_tail(&b, "0123456789", 10, 5), 0);
 	assert_string_equal(b.data, "56789");
 	buf_free(&b);
 }

@@ -90,6 +90,22 @@ int buf_appendf(struct buf *b, const char *fmt, ...)
 	return rc;
 }
 
+int buf_append_tail(struct buf *b, const void *data, size_t len, size_t max)
+{
+	const char *p = data;
+	if (len >= max) {
+		buf_reset(b);
+		return buf_append(b, p + len - max, max);
+	}
+	if (b->len + len > max) {
+		size_t drop = b->len + len - max;
+		memmove(b->data, b->data + drop, b->len - drop);
+		b->len -= drop;
+		b->data[b->len] = '\0';
+	}
+	return buf_append(b, data, len);
+}
+
 void buf_consume(struct buf *b, size_t n)
 {
 	b->pos += n;

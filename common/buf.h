@@ -30,6 +30,9 @@ int buf_append_str(struct buf *b, const char *s);
 int buf_append_char(struct buf *b, char c);
 int buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vappendf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends data but keeps only the last max bytes of the whole (the tail of a check's or a
+ * script's output, as Consul keeps). Returns 0 or -ENOMEM. */
+int buf_append_tail(struct buf *b, const void *data, size_t len, size_t max);
 /* Marks n more bytes as read; when everything is read the buffer is emptied. */
 void buf_consume(struct buf *b, size_t n);
 /* Moves unread bytes to the front so the buffer does not grow without bound. */

@@ -77,21 +77,6 @@ out:
 	return rc;
 }
 
-int script_keep_tail(struct buf *b, const char *data, size_t len, size_t max)
-{
-	if (len >= max) {
-		buf_reset(b);
-		return buf_append(b, data + len - max, max);
-	}
-	if (b->len + len > max) {
-		size_t drop = b->len + len - max;
-		memmove(b->data, b->data + drop, b->len - drop);
-		b->len -= drop;
-		b->data[b->len] = '\0';
-	}
-	return buf_append(b, data, len);
-}
-
 int script_reply_render(struct buf *out, const struct script_req *req, int wait_status, bool timed_out,
 			const char *kept, size_t kept_len, uint64_t total)
 {

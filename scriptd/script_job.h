@@ -2,7 +2,7 @@
  *
  *   struct script_req req; char err[256];
  *   if (script_req_parse(args, len, &req, err, sizeof err) < 0) reply 400 err;
- *   ... fork, capture into a tail buffer (check_keep_tail-style), wait ...
+ *   ... fork, capture into a tail buffer (buf_append_tail), wait ...
  *   script_reply_render(&out, &req, wait_status, timed_out, kept, kept_len, total);
  *   script_req_free(&req);
  */
@@ -39,7 +39,5 @@ void script_req_free(struct script_req *req);
  * total written. Returns 0 or -ENOMEM. */
 int script_reply_render(struct buf *out, const struct script_req *req, int wait_status, bool timed_out,
 			const char *kept, size_t kept_len, uint64_t total);
-/* Appends data to b keeping only its last max bytes. Returns 0 or -ENOMEM. */
-int script_keep_tail(struct buf *b, const char *data, size_t len, size_t max);
 
 #endif

@@ -167,7 +167,7 @@ static void on_output(struct ev_loop *loop, ev_io *w, int revents)
 		ssize_t n = read(j->out_fd, chunk, sizeof chunk);
 		if (n > 0) {
 			j->total += (uint64_t)n;
-			if (script_keep_tail(&j->kept, chunk, (size_t)n, j->sreq.output_max) < 0)
+			if (buf_append_tail(&j->kept, chunk, (size_t)n, j->sreq.output_max) < 0)
 				log_warnx("script output: out of memory");
 			continue;
 		}

@@ -74,7 +74,7 @@ static void test_keep_tail(void **state)
 	struct buf b;
 	buf_init(&b);
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(script_keep_tail(&b, "0123456789", 10, 15), 0);
+		assert_int_equal(buf_append_tail(&b, "0123456789", 10, 15), 0);
 	assert_int_equal(b.len, 15);
 	assert_string_equal(b.data, "567890123456789");
 	buf_free(&b);
