@@ -42,6 +42,7 @@ struct child {
 	ev_tstamp started_at;
 	double backoff_s;
 	bool first_run;
+	bool enabled; /* the configuration wants it (scriptd: script checks allowed) */
 	struct agent *agent;
 };
 
@@ -58,6 +59,13 @@ struct agent {
 	ev_signal sigint, sigterm, sighup;
 	ev_timer stop_timer;
 	struct rpc_server *control;
+	/* `consul reload` asks checkd to apply the new definitions first (CHECKD_RELOAD), so a
+	 * definition that does not validate fails the reload with its reason. */
+	struct rpc_client *checkd;
+	bool reload_pending;
+	int64_t reload_call;
+	struct config reload_fresh;
+	struct rpc_req *reload_req; /* NULL for SIGHUP */
 };
 
 static void child_start(struct child *c);
@@ -122,6 +130,10 @@ static void child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 			ev_break(loop, EVBREAK_ALL);
 		return;
 	}
+	if (!c->enabled) {
+		log_info("%s stopped (%s): the configuration no longer needs it", c->role->binary, how);
+		return;
+	}
 	double ran_s = ev_now(loop) - c->started_at;
 	if (c->first_run && ran_s < STARTUP_GRACE_S && WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) != 0) {
 		log_error("%s failed to start (%s); its reason is logged above", c->role->binary, how);
@@ -163,6 +175,9 @@ static void child_exec(struct child *c)
 	if (!argv)
 		_exit(127);
 	argv[0] = c->binary;
+	/* script_user reaches scriptd as the variable it reads (which, set by hand, still wins) */
+	if (a->cfg.script_user && strcmp(c->role->name, "scriptd") == 0)
+		setenv("CONSUL_SCRIPT_USER", a->cfg.script_user, 0);
 	for (int i = 0; i < a->flag_argc; i++)
 		argv[i + 1] = a->flag_argv[i];
 	execvp(c->binary, argv);
@@ -194,30 +209,129 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	return remove(path);
 }
 
-/* Returns 0, or -1 with the reason in err (the old configuration is kept). */
-static int agent_reload(struct agent *a, char *err, size_t err_len)
+static bool role_wanted(const struct role *r, const struct config *cfg)
 {
-	struct config fresh;
-	log_info("reloading configuration");
-	if (config_load(&fresh, a->flag_argc, a->flag_argv, err, err_len) < 0) {
-		log_error("failed to reload configuration, keeping the old one: %s", err);
-		return -1;
+	return !r->wanted || r->wanted(cfg);
+}
+
+/* The table against the configuration: starts the roles it now wants (a reload that allows
+ * script checks starts scriptd) and stops those it no longer does. */
+static void roles_follow(struct agent *a)
+{
+	for (size_t i = 0; i < a->nchildren; i++) {
+		struct child *c = &a->children[i];
+		bool want = role_wanted(c->role, &a->cfg);
+		if (want && !c->enabled) {
+			c->enabled = true;
+			c->first_run = false; /* a failure restarts it with backoff, not end the agent */
+			c->backoff_s = BACKOFF_FIRST_S;
+			if (c->pid <= 0) {
+				log_info("starting %s: the configuration now needs it", c->role->binary);
+				child_start(c);
+			}
+		} else if (!want && c->enabled) {
+			c->enabled = false;
+			ev_timer_stop(a->loop, &c->restart_timer);
+			if (c->pid > 0)
+				kill(c->pid, SIGTERM);
+		}
 	}
+}
+
+/* Adopts a configuration that loaded (and that checkd accepted, when it was asked): every
+ * role re-reads it on SIGHUP, but checkd when it has already applied it (checkd_applied). */
+static void reload_commit(struct agent *a, struct config *fresh, bool checkd_applied)
+{
 	config_free(&a->cfg);
-	a->cfg = fresh;
+	a->cfg = *fresh;
+	memset(fresh, 0, sizeof *fresh);
 	log_set_level(a->cfg.log_level);
+	roles_follow(a);
+	for (size_t i = 0; i < a->nchildren; i++) {
+		struct child *c = &a->children[i];
+		if (c->pid > 0 && c->enabled && !(checkd_applied && strcmp(c->role->name, "checkd") == 0))
+			kill(c->pid, SIGHUP);
+	}
+	log_info("configuration reloaded");
+}
+
+static void reload_answer(struct rpc_req *req, const char *reason)
+{
+	if (!req)
+		return;
+	if (!reason) {
+		rpc_reply_simple(req, 200, 1, "", 0);
+		return;
+	}
+	/* Consul's /v1/agent/reload answers a configuration that does not load with a 500. */
+	char msg[1100];
+	int n = snprintf(msg, sizeof msg, "Failed reloading: %s", reason);
+	rpc_reply_simple(req, 500, 1, msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
+}
+
+static void on_checkd_reload(void *arg, const struct rpc_reply *reply)
+{
+	struct agent *a = arg;
+	struct rpc_req *req = a->reload_req;
+	a->reload_pending = false;
+	a->reload_req = NULL;
+	if (a->stopping) {
+		config_free(&a->reload_fresh);
+		reload_answer(req, "the agent is shutting down");
+		return;
+	}
+	if (reply->status == 400) {
+		char reason[1024];
+		snprintf(reason, sizeof reason, "%.*s", (int)reply->body_len, reply->body ? reply->body : "");
+		log_error("failed to reload configuration, keeping the old one: %s", reason);
+		config_free(&a->reload_fresh);
+		reload_answer(req, reason);
+		return;
+	}
+	/* Applied (200), or checkd could not be asked (503: it restarts and reads the files). */
+	reload_commit(a, &a->reload_fresh, reply->status == 200);
+	reload_answer(req, NULL);
+}
+
+/* A reload (SIGHUP, or `consul reload` with req): the flags and files again. The answer to
+ * req comes once checkd has applied the definitions, or refused them. */
+static void agent_reload(struct agent *a, struct rpc_req *req)
+{
+	char err[1024];
+	struct config fresh;
+	if (a->reload_pending) {
+		reload_answer(req, "another reload is in progress");
+		return;
+	}
+	log_info("reloading configuration");
+	if (config_load(&fresh, a->flag_argc, a->flag_argv, err, sizeof err) < 0) {
+		log_error("failed to reload configuration, keeping the old one: %s", err);
+		reload_answer(req, err);
+		return;
+	}
+	bool ask_checkd = false;
 	for (size_t i = 0; i < a->nchildren; i++)
-		if (a->children[i].pid > 0)
-			kill(a->children[i].pid, SIGHUP);
-	return 0;
+		if (strcmp(a->children[i].role->name, "checkd") == 0 && a->children[i].pid > 0)
+			ask_checkd = rpc_client_connected(a->checkd);
+	if (ask_checkd) {
+		a->reload_fresh = fresh;
+		a->reload_req = req;
+		a->reload_pending = true;
+		if ((a->reload_call = rpc_call(a->checkd, RPC_CHECKD_RELOAD, "{}", 2, on_checkd_reload, a)) > 0)
+			return;
+		a->reload_pending = false;
+		a->reload_req = NULL;
+		fresh = a->reload_fresh;
+	}
+	reload_commit(a, &fresh, false);
+	reload_answer(req, NULL);
 }
 
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct agent *a = w->data;
 	if (w->signum == SIGHUP) {
-		char err[1024];
-		agent_reload(a, err, sizeof err);
+		agent_reload(a, NULL);
 		return;
 	}
 	log_info("caught signal: %s", strsignal(w->signum));
@@ -228,17 +342,9 @@ static void control_cb(void *arg, struct rpc_req *req, unsigned op, const char *
 {
 	struct agent *a = arg;
 	switch (op) {
-	case RPC_CONTROL_RELOAD: {
-		/* Consul's /v1/agent/reload answers a configuration that does not load with a 500. */
-		char err[1024], msg[1100];
-		if (agent_reload(a, err, sizeof err) < 0) {
-			int n = snprintf(msg, sizeof msg, "Failed reloading: %s", err);
-			rpc_reply_simple(req, 500, 1, msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
-		} else {
-			rpc_reply_simple(req, 200, 1, "", 0);
-		}
+	case RPC_CONTROL_RELOAD:
+		agent_reload(a, req);
 		break;
-	}
 	case RPC_CONTROL_SHUTDOWN:
 		rpc_reply_simple(req, 200, 1, "", 0);
 		agent_stop(a, 0);
@@ -338,6 +444,11 @@ static int agent_setup(struct agent *a, int argc, char **argv)
 
 static void agent_cleanup(struct agent *a)
 {
+	if (a->reload_pending)
+		rpc_cancel(a->checkd, a->reload_call);
+	if (a->checkd)
+		rpc_client_free(a->checkd);
+	config_free(&a->reload_fresh);
 	rpc_server_free(a->control);
 	if (a->cfg.pid_file)
 		unlink(a->cfg.pid_file);
@@ -385,21 +496,30 @@ int agent_main(int argc, char **argv)
 	free(run_dir);
 	/* httpd, having dropped root, must still reach it for `consul reload` and leave. */
 	a.control = role_serve(a.loop, &a.cfg, "control.sock", control_cb, &a);
+	char *check_sock = config_run_path(&a.cfg, "check.sock");
+	a.checkd = rpc_client_new(a.loop, check_sock, "checkd");
+	free(check_sock);
 
 	for (size_t i = 0; i < agent_nroles && a.nchildren < MAX_ROLES; i++) {
 		const struct role *r = &agent_roles[i];
-		if ((r->servers_only && !a.cfg.server) || (r->wanted && !r->wanted(&a.cfg)))
+		if (r->servers_only && !a.cfg.server)
 			continue;
+		/* Roles the configuration does not want yet stay in the table: a reload may start them. */
 		struct child *c = &a.children[a.nchildren++];
 		*c = (struct child){.role = r, .binary = role_binary_path(r), .backoff_s = BACKOFF_FIRST_S,
-				    .first_run = true, .agent = &a};
+				    .first_run = true, .enabled = role_wanted(r, &a.cfg), .agent = &a};
 		ev_init(&c->watcher, child_exit_cb);
 		ev_init(&c->restart_timer, restart_cb);
 		c->watcher.data = c->restart_timer.data = c;
 	}
-	for (size_t i = 0; i < a.nchildren; i++)
-		child_start(&a.children[i]);
-	log_info("started %zu roles as %s", a.nchildren, a.cfg.server ? "a server" : "a client");
+	size_t started = 0;
+	for (size_t i = 0; i < a.nchildren; i++) {
+		if (a.children[i].enabled) {
+			child_start(&a.children[i]);
+			started++;
+		}
+	}
+	log_info("started %zu roles as %s", started, a.cfg.server ? "a server" : "a client");
 
 	ev_run(a.loop, 0);
 	rc = a.exit_code;

@@ -25,16 +25,13 @@
 #include "persist.h"
 #include "runner.h"
 #include "service_def.h"
+#include "members.h"
 #include "sync.h"
 
 /* Check state updates (TTL passes) are written at most this often; registrations at once. */
 #define PERSIST_DELAY_S 1.0
 /* Largest state file read back, a bound against a corrupt or hostile file. */
 #define STATE_FILE_MAX_BYTES (64u << 20)
-/* Consul's non-user settings check_reap_interval and check_deregister_interval_min; the
- * environment may shorten them (tests, impatient operators). */
-#define REAP_INTERVAL_DEFAULT_MS 30000
-#define DEREGISTER_MIN_DEFAULT_MS 60000
 
 struct checkd {
 	struct config cfg;
@@ -44,6 +41,8 @@ struct checkd {
 	struct rpc_server *server;
 	struct rpc_client *raft;
 	struct rpc_client *script; /* NULL unless script checks are enabled */
+	struct rpc_client *gossip; /* the member count, for anti-entropy's scale */
+	struct members_watch *members;
 	struct runner *runner;
 	struct def_ctx api_ctx;
 	struct file_defs file_defs; /* the ids the configuration files define */
@@ -53,6 +52,8 @@ struct checkd {
 	ev_timer persist_timer;
 	ev_signal sigterm, sigint;
 	char *state_path; /* NULL in -dev, or when the directory cannot be made */
+	int argc;         /* main's, to re-read the configuration on CHECKD_RELOAD */
+	char **argv;
 	uint64_t persisted_index;
 };
 
@@ -166,6 +167,12 @@ static uint64_t env_duration_ms(const char *name, uint64_t fallback)
 		return fallback;
 	}
 	return ms;
+}
+
+static void on_cluster_size(void *arg, size_t alive)
+{
+	struct checkd *d = arg;
+	sync_set_cluster_size(d->sync, alive);
 }
 
 static void on_expired(void *arg, const struct ls_check *c)
@@ -344,6 +351,8 @@ static void op_maintenance(struct checkd *d, struct rpc_req *req, const char *se
 	reply_empty(d, req);
 }
 
+static void op_reload(struct checkd *d, struct rpc_req *req);
+
 static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args_text, size_t len)
 {
 	struct checkd *d = arg;
@@ -438,6 +447,9 @@ static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args
 		if ((id = arg_id(req, args)))
 			op_maintenance(d, req, id, args);
 		break;
+	case RPC_CHECKD_RELOAD:
+		op_reload(d, req);
+		break;
 	default:
 		log_warnx("request for op %u (%s), which checkd does not serve", op, rpc_op_name(op));
 		snprintf(err, sizeof err, "checkd does not serve op %s", rpc_op_name(op));
@@ -448,14 +460,14 @@ static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args
 	yajl_tree_free(args);
 }
 
-/* The definitions the configuration files hold now. Returns 0, or -1 with the error logged. */
-static int apply_file_defs(struct checkd *d, const struct config *cfg)
+/* The definitions the configuration files hold now. Returns 0, or -1 with the error logged
+ * and in err. */
+static int apply_file_defs(struct checkd *d, const struct config *cfg, char *err, size_t err_len)
 {
-	char err[768];
 	struct file_defs_flags flags = {.enable_script_checks = cfg->enable_script_checks,
 					.enable_local_script_checks = cfg->enable_local_script_checks};
 	int n = file_defs_apply(d->ls, &d->file_defs, &cfg->services, &cfg->checks, &flags, now_ms(d), err,
-				sizeof err);
+				err_len);
 	if (n < 0) {
 		log_warnx("%s", err);
 		return -1;
@@ -521,16 +533,61 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	exit(0);
 }
 
-/* SIGHUP (`consul reload`): the files' definitions are applied again; API registrations
- * stay. A definition that does not validate keeps everything as it was. */
+/* Script checks allowed now (a reload may turn them on): the API accepts them, and there is a
+ * link to scriptd, which the supervisor starts. */
+static void scripts_follow(struct checkd *d, const struct config *fresh)
+{
+	d->cfg.enable_script_checks = fresh->enable_script_checks;
+	d->cfg.enable_local_script_checks = fresh->enable_local_script_checks;
+	d->api_ctx.enable_script_checks = fresh->enable_script_checks;
+	if (!d->script && (fresh->enable_script_checks || fresh->enable_local_script_checks)) {
+		char *script_sock = config_run_path(&d->cfg, "script.sock");
+		d->script = rpc_client_new(d->loop, script_sock, "scriptd");
+		free(script_sock);
+		runner_set_script(d->runner, d->script);
+	}
+}
+
+/* SIGHUP or CHECKD_RELOAD (`consul reload`): the files' definitions are applied again; API
+ * registrations stay. A definition that does not validate keeps everything as it was.
+ * Returns 0, or -1 with the reason in err. */
+static int reload_defs(struct checkd *d, const struct config *fresh, char *err, size_t err_len)
+{
+	if (apply_file_defs(d, fresh, err, err_len) < 0) {
+		log_warnx("reload: keeping the previous service and check definitions");
+		return -1;
+	}
+	scripts_follow(d, fresh);
+	registrations_changed(d);
+	return 0;
+}
+
 static void on_reload(void *arg, const struct config *fresh)
 {
-	struct checkd *d = arg;
-	if (apply_file_defs(d, fresh) < 0) {
-		log_warnx("reload: keeping the previous service and check definitions");
+	char err[768];
+	reload_defs(arg, fresh, err, sizeof err);
+}
+
+/* CHECKD_RELOAD: as SIGHUP, but the caller (the supervisor, for `consul reload`) learns why a
+ * configuration was refused. */
+static void op_reload(struct checkd *d, struct rpc_req *req)
+{
+	struct config fresh;
+	char err[1024];
+	if (config_load(&fresh, d->argc - 1, d->argv + 1, err, sizeof err) < 0) {
+		log_error("reload: keeping the old configuration: %s", err);
+		reply_error(req, 400, err);
 		return;
 	}
-	registrations_changed(d);
+	log_set_level(fresh.log_level);
+	int rc = reload_defs(d, &fresh, err, sizeof err);
+	config_free(&fresh);
+	if (rc < 0) {
+		reply_error(req, 400, err);
+		return;
+	}
+	log_info("reload: configuration reloaded");
+	rpc_reply_simple(req, 200, d->ls->index, "", 0);
 }
 
 int main(int argc, char **argv)
@@ -542,8 +599,11 @@ int main(int argc, char **argv)
 	d.ls = ls_new(d.cfg.node_name, d.cfg.datacenter);
 	if (!d.ls)
 		fatalx("out of memory");
+	d.argc = argc;
+	d.argv = argv;
 	/* At start, an invalid definition is fatal (the error names the file and the key). */
-	if (apply_file_defs(&d, &d.cfg) < 0)
+	char def_err[768];
+	if (apply_file_defs(&d, &d.cfg, def_err, sizeof def_err) < 0)
 		fatalx("invalid service or check definition in the configuration");
 
 	d.server = role_serve(d.loop, &d.cfg, "check.sock", handle, &d);
@@ -563,10 +623,17 @@ int main(int argc, char **argv)
 	d.runner = runner_new(d.loop, d.ls, d.script, d.raft, on_result, &d);
 	if (!d.sync || !d.runner)
 		fatalx("out of memory");
+	char *gossip_sock = config_run_path(&d.cfg, "gossip.sock");
+	d.gossip = rpc_client_new(d.loop, gossip_sock, "gossipd");
+	free(gossip_sock);
+	if (!(d.members = members_watch_new(d.loop, d.gossip, on_cluster_size, &d)))
+		fatalx("out of memory");
 	ls_track_critical(d.ls, now_ms(&d));
 	runner_reconcile(d.runner);
-	d.deregister_min_ms = env_duration_ms("CONSUL_CHECK_DEREGISTER_INTERVAL_MIN", DEREGISTER_MIN_DEFAULT_MS);
-	double reap_s = (double)env_duration_ms("CONSUL_CHECK_REAP_INTERVAL", REAP_INTERVAL_DEFAULT_MS) / 1000.0;
+	/* The config keys check_deregister_interval_min and check_reap_interval; the older
+	 * environment knobs still override them. */
+	d.deregister_min_ms = env_duration_ms("CONSUL_CHECK_DEREGISTER_INTERVAL_MIN", d.cfg.check_deregister_interval_min_ms);
+	double reap_s = (double)env_duration_ms("CONSUL_CHECK_REAP_INTERVAL", d.cfg.check_reap_interval_ms) / 1000.0;
 	ev_timer_init(&d.reap_timer, on_reap_timer, reap_s, reap_s > 0 ? reap_s : 1.0);
 	d.reap_timer.data = &d;
 	ev_timer_start(d.loop, &d.reap_timer);

@@ -961,3 +961,8 @@ void runner_states_changed(struct runner *r)
 	} while (r->evaluate_again && ++rounds < 8);
 	r->evaluating = false;
 }
+
+void runner_set_script(struct runner *r, struct rpc_client *script)
+{
+	r->script = script;
+}

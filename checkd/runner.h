@@ -26,6 +26,8 @@ typedef void (*runner_result_cb)(void *arg, const char *check_id, const char *st
 struct runner *runner_new(struct ev_loop *loop, struct local_state *ls, struct rpc_client *script,
 			  struct rpc_client *raft, runner_result_cb cb, void *arg);
 void runner_free(struct runner *r);
+/* The link to scriptd, once script checks are allowed (a reload may allow them). */
+void runner_set_script(struct runner *r, struct rpc_client *script);
 /* Starts runs for new checks, restarts re-registered ones, stops removed ones. */
 void runner_reconcile(struct runner *r);
 /* Statuses changed: local alias checks re-evaluate. */

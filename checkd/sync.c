@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,9 @@ struct sync {
 	struct local_state *ls;
 	struct sync_node node;
 	ev_timer soon;  /* coalesces local changes, and carries retries */
-	ev_timer full;  /* periodic full sync */
+	ev_timer full;  /* periodic full sync, re-armed with a stagger each time */
+	uint64_t full_base_ms;
+	size_t cluster_size;
 	ev_timer watch; /* notices raftd coming back */
 	enum sync_step step;
 	int64_t call;
@@ -474,9 +477,44 @@ static void on_soon(struct ev_loop *loop, ev_timer *w, int revents)
 		step(s);
 }
 
+unsigned sync_scale_factor(size_t members)
+{
+	unsigned factor = 1;
+	/* ceil(log2(members) - log2(threshold)) + 1, in integers */
+	for (size_t limit = SYNC_SCALE_THRESHOLD; members > limit; limit *= 2) {
+		factor++;
+		if (limit > SIZE_MAX / 2)
+			break;
+	}
+	return factor;
+}
+
+uint64_t sync_next_full_ms(uint64_t base_ms, size_t members, uint32_t random_u32)
+{
+	uint64_t spread = base_ms * sync_scale_factor(members);
+	return base_ms + (spread ? random_u32 % spread : 0);
+}
+
+static void arm_full(struct sync *s)
+{
+	uint64_t ms = sync_next_full_ms(s->full_base_ms, s->cluster_size, (uint32_t)random());
+	ev_timer_stop(s->loop, &s->full);
+	ev_timer_set(&s->full, (double)ms / 1000.0, 0.);
+	ev_timer_start(s->loop, &s->full);
+}
+
+void sync_set_cluster_size(struct sync *s, size_t members)
+{
+	if (sync_scale_factor(members) != sync_scale_factor(s->cluster_size))
+		log_info("anti-entropy: %zu members, full sync every %.0f s plus up to %u times that",
+			 members, (double)s->full_base_ms / 1000.0, sync_scale_factor(members));
+	s->cluster_size = members;
+}
+
 static void on_full(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct sync *s = w->data;
+	arm_full(s);
 	s->want_full = true;
 	if (s->step == STEP_IDLE)
 		step(s);
@@ -511,15 +549,18 @@ struct sync *sync_new(struct ev_loop *loop, struct rpc_client *raft, struct loca
 	s->want_full = true;
 	ev_timer_init(&s->soon, on_soon, 0., 0.);
 	s->soon.data = s;
-	/* Consul's non-user setting ae_interval; the environment may shorten it (tests). */
-	double full_s = SYNC_FULL_INTERVAL_MS / 1000.0;
+	/* The config key ae_interval; the older environment knob still overrides it. */
+	s->full_base_ms = cfg->ae_interval_ms;
 	const char *env = getenv("CONSUL_AE_INTERVAL");
 	uint64_t env_ms;
-	if (env && *env && duration_parse_ms(env, &env_ms) == 0 && env_ms >= 100)
-		full_s = (double)env_ms / 1000.0;
-	ev_timer_init(&s->full, on_full, full_s, full_s);
+	if (env && *env && duration_parse_ms(env, &env_ms) == 0)
+		s->full_base_ms = env_ms;
+	if (s->full_base_ms < SYNC_FULL_INTERVAL_MIN_MS)
+		s->full_base_ms = SYNC_FULL_INTERVAL_MIN_MS;
+	s->cluster_size = 1;
+	ev_init(&s->full, on_full);
 	s->full.data = s;
-	ev_timer_start(loop, &s->full);
+	arm_full(s);
 	ev_timer_init(&s->watch, on_watch, 0.25, 0.25);
 	s->watch.data = s;
 	ev_timer_start(loop, &s->watch);

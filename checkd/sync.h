@@ -4,8 +4,9 @@
  * holds for this node (CATALOG_NODE_SERVICES, HEALTH_NODE), marks what differs, and records
  * what the catalog has that the agent does not; then each pass registers the node, removes
  * what was deleted, and registers every service and check not in sync. Local changes start a
- * pass within SYNC_COALESCE_MS; a full sync runs on start, every SYNC_FULL_INTERVAL_MS, and
- * when raftd comes back. Failures retry with backoff. The node's serfHealth check and the
+ * pass within SYNC_COALESCE_MS; a full sync runs on start, when raftd comes back, and
+ * periodically: every ae_interval (config, default 1m) plus a random stagger of up to that
+ * interval times a factor that grows with the cluster (sync_scale_factor), as Consul's ae. Failures retry with backoff. The node's serfHealth check and the
  * "consul" service belong to the servers and are never touched.
  *
  *   struct sync *s = sync_new(loop, raft_client, ls, &cfg);
@@ -15,12 +16,16 @@
 #define CHECKD_SYNC_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <yajl/yajl_tree.h>
 
 #include "local_state.h"
 
 #define SYNC_COALESCE_MS 50
-#define SYNC_FULL_INTERVAL_MS 60000
+#define SYNC_FULL_INTERVAL_MIN_MS 100
+/* Consul's ae scale threshold: up to this many members the stagger is not scaled. */
+#define SYNC_SCALE_THRESHOLD 128
 #define SYNC_RETRY_MIN_MS 200
 #define SYNC_RETRY_MAX_MS 10000
 
@@ -35,8 +40,17 @@ struct sync *sync_new(struct ev_loop *loop, struct rpc_client *raft, struct loca
 void sync_free(struct sync *s);
 /* The local state changed: sync soon (changes within SYNC_COALESCE_MS share one pass). */
 void sync_changed(struct sync *s);
+/* The cluster now has this many alive members (gossipd's MEMBERS): later full syncs spread
+ * out accordingly. */
+void sync_set_cluster_size(struct sync *s, size_t members);
 
 /* The pure halves, exposed for tests. */
+/* Consul's scaleFactor: 1 up to SYNC_SCALE_THRESHOLD members, then one more for each doubling
+ * (129..256: 2, 257..512: 3, ... 8192: 7). */
+unsigned sync_scale_factor(size_t members);
+/* Milliseconds until the next full sync: base_ms plus a stagger in [0, factor * base_ms),
+ * taken from random_u32 (the shell passes a random number). */
+uint64_t sync_next_full_ms(uint64_t base_ms, size_t members, uint32_t random_u32);
 struct sync_node {
 	const char *node_name;
 	const char *node_id;

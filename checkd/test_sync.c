@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "local_state.h"
+#include "members.h"
 #include "sync.h"
 
 static const struct def_ctx api = {0};
@@ -100,11 +101,48 @@ static void diff_marks_and_records(void **state)
 	ls_free(ls);
 }
 
+/* Consul's ae: the stagger grows by one interval per doubling past 128 members. */
+static void scale_with_cluster_size(void **state)
+{
+	(void)state;
+	assert_int_equal(sync_scale_factor(0), 1);
+	assert_int_equal(sync_scale_factor(1), 1);
+	assert_int_equal(sync_scale_factor(128), 1);
+	assert_int_equal(sync_scale_factor(129), 2);
+	assert_int_equal(sync_scale_factor(256), 2);
+	assert_int_equal(sync_scale_factor(257), 3);
+	assert_int_equal(sync_scale_factor(1000), 4);
+	assert_int_equal(sync_scale_factor(8192), 7);
+	assert_int_equal(sync_scale_factor(8193), 8);
+	assert_int_equal(sync_scale_factor(SIZE_MAX), 58);
+
+	/* base plus a stagger below factor * base */
+	assert_int_equal(sync_next_full_ms(60000, 3, 0), 60000);
+	assert_int_equal(sync_next_full_ms(60000, 3, 59999), 119999);
+	assert_int_equal(sync_next_full_ms(60000, 3, 60000), 60000);
+	assert_int_equal(sync_next_full_ms(60000, 200, 119999), 179999);
+	assert_int_equal(sync_next_full_ms(60000, 200, 120000), 60000);
+	assert_int_equal(sync_next_full_ms(60000, 5000, UINT32_MAX), 60000 + (uint64_t)UINT32_MAX % 420000); /* factor 7 */
+}
+
+static void count_alive_members(void **state)
+{
+	(void)state;
+	const char *body = "[{\"Name\":\"a\",\"Status\":1},{\"Name\":\"b\",\"Status\":4},"
+			   "{\"Name\":\"c\",\"Status\":1},{\"Name\":\"d\",\"Status\":3},{\"Name\":\"e\"}]";
+	assert_int_equal(members_count_alive(body, strlen(body)), 2);
+	assert_int_equal(members_count_alive("[]", 2), 0);
+	assert_int_equal(members_count_alive("{}", 2), -1);
+	assert_int_equal(members_count_alive("[", 1), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(register_bodies),
 		cmocka_unit_test(diff_marks_and_records),
+		cmocka_unit_test(scale_with_cluster_size),
+		cmocka_unit_test(count_alive_members),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,5 +34,10 @@ int cmd_keygen(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_maint(int argc, char **argv);
 int cmd_services(int argc, char **argv);
+int cmd_join(int argc, char **argv);
+int cmd_leave(int argc, char **argv);
+int cmd_force_leave(int argc, char **argv);
+int cmd_event(int argc, char **argv);
+int cmd_keyring(int argc, char **argv);
 
 #endif

@@ -12,8 +12,13 @@ static const struct {
 } commands[] = {
 	{"agent", agent_main, "Runs a Consul agent"},
 	{"catalog", cmd_catalog, "Interact with the catalog"},
+	{"event", cmd_event, "Fire a new event"},
+	{"force-leave", cmd_force_leave, "Forces a member of the cluster to enter the \"left\" state"},
+	{"join", cmd_join, "Tell Consul agent to join cluster"},
 	{"keygen", cmd_keygen, "Generates a new encryption key"},
+	{"keyring", cmd_keyring, "Manages gossip layer encryption keys"},
 	{"kv", cmd_kv, "Interact with the key-value store"},
+	{"leave", cmd_leave, "Gracefully leaves the Consul cluster and shuts down"},
 	{"maint", cmd_maint, "Controls node or service maintenance mode"},
 	{"members", cmd_members, "Lists the members of a Consul cluster"},
 	{"reload", cmd_reload, "Triggers the agent to reload configuration files"},

@@ -131,9 +131,14 @@ static const struct field top_fields[] = {
 	FIELD("retry_interval", K_DUR_MS, retry_interval_ms),
 	NUM("retry_max", K_INT, retry_max, 0, INT_MAX),
 	FIELD("rejoin_after_leave", K_BOOL, rejoin_after_leave),
+	FIELD("reconnect_timeout", K_DUR_MS, reconnect_timeout_ms),
 	FIELD("encrypt", K_ENCRYPT, encrypt),
 	FIELD("enable_script_checks", K_BOOL, enable_script_checks),
 	FIELD("enable_local_script_checks", K_BOOL, enable_local_script_checks),
+	FIELD("ae_interval", K_DUR_MS, ae_interval_ms),
+	FIELD("check_reap_interval", K_DUR_MS, check_reap_interval_ms),
+	FIELD("check_deregister_interval_min", K_DUR_MS, check_deregister_interval_min_ms),
+	FIELD("script_user", K_STR, script_user),
 	FIELD("service", K_DEF, services),
 	FIELD("services", K_DEFS, services),
 	FIELD("check", K_DEF, checks),
@@ -984,11 +989,15 @@ static int config_defaults(struct config *cfg, bool dev)
 	cfg->port_serf_wan = 8302;
 	cfg->port_server = 8300;
 	cfg->retry_interval_ms = 30000;
+	cfg->reconnect_timeout_ms = 72ull * 3600 * 1000;
 	cfg->dns_allow_stale = true;
 	cfg->dns_udp_answer_limit = 3;
 	cfg->raft_multiplier = 5;
 	cfg->snapshot_threshold = 8192;
 	cfg->trailing_logs = 10240;
+	cfg->ae_interval_ms = 60000;
+	cfg->check_reap_interval_ms = 30000;
+	cfg->check_deregister_interval_min_ms = 60000;
 	const char *bind = "0.0.0.0";
 	if (dev) {
 		/* consul agent -dev: a single server that elects itself, reachable only locally. */
@@ -1314,7 +1323,7 @@ void config_free(struct config *cfg)
 	char **strings[] = {&cfg->node_name, &cfg->node_id, &cfg->datacenter, &cfg->domain,
 			    &cfg->data_dir, &cfg->pid_file, &cfg->user, &cfg->bind_addr,
 			    &cfg->advertise_addr, &cfg->client_addr, &cfg->addr_http, &cfg->addr_dns,
-			    &cfg->encrypt, &cfg->source_desc};
+			    &cfg->encrypt, &cfg->source_desc, &cfg->script_user};
 	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
 		free(*strings[i]);
 	strs_free(&cfg->start_join);

@@ -75,6 +75,7 @@ struct config {
 	uint64_t retry_interval_ms;    /* -retry-interval / retry_interval; default 30s */
 	int retry_max;                 /* -retry-max / retry_max; default 0 = forever */
 	bool rejoin_after_leave;       /* -rejoin / rejoin_after_leave */
+	uint64_t reconnect_timeout_ms; /* reconnect_timeout; default 72h: failed members are reaped after it */
 	char *encrypt;                 /* -encrypt / encrypt (base64 key) */
 
 	/* checks */
@@ -82,6 +83,13 @@ struct config {
 	bool enable_local_script_checks; /* -enable-local-script-checks / enable_local_script_checks */
 	struct config_defs services;     /* service / services */
 	struct config_defs checks;       /* check / checks */
+	/* checkd's timing: Consul's non-user tuning keys of the same names (tests shorten them). */
+	uint64_t ae_interval_ms;         /* ae_interval: anti-entropy full sync, before scaling by cluster size; default 1m */
+	uint64_t check_reap_interval_ms; /* check_reap_interval: how often deregister_critical_service_after is applied; default 30s */
+	uint64_t check_deregister_interval_min_ms; /* check_deregister_interval_min: floor of deregister_critical_service_after; default 1m */
+	/* script_user: ours, not Consul's (Consul runs scripts as the agent's own user): who scriptd
+	 * runs script checks as; NULL = "consul-script" if it exists, else "nobody"; never root. */
+	char *script_user;
 
 	/* dns_config */
 	bool dns_only_passing;        /* dns_config.only_passing; default false */

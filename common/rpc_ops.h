@@ -31,8 +31,38 @@
 	X(CATALOG_DUMP, 16, "raftd")       /* {} -> {"Nodes":[...],"Services":[health entries]} */ \
 	X(CATALOG_NODE_SERVICES, 17, "raftd") /* {"node"} -> node-services body */                 \
 	X(CATALOG_DATACENTERS, 18, "raftd") /* {} -> ["dc1"] */                                    \
+	/* server to server on TCP 8300: one Raft message (raftd/raft_wire.h bytes) -> "" */      \
+	X(RAFT_MESSAGE, 19, "raftd")                                                               \
+	/* {} -> /v1/operator/raft/configuration body {"Servers":[...],"Index"} */                 \
+	X(RAFT_CONFIGURATION, 20, "raftd")                                                         \
+	/* {"id"?,"address"?} -> "": the leader removes that server from the configuration */     \
+	X(RAFT_REMOVE_PEER, 21, "raftd")                                                           \
 	/* gossipd (gossip.sock): membership */                                                    \
-	X(MEMBERS, 40, "gossipd")          /* {} -> /v1/agent/members body */                      \
+	/* MEMBERS is also the subscription: with "index" it blocks until the member table (any   \
+	 * state, address or tag) changes past it; the reply's index is the table's version.     \
+	 * Every member carries Consul's tags: role ("consul" on servers, "node" on clients), dc,  \
+	 * id, port (server RPC), expect / bootstrap (servers), build, vsn...; Status is Serf's    \
+	 * (1 alive, 2 leaving, 3 left, 4 failed). */                                             \
+	X(MEMBERS, 40, "gossipd")          /* {"wan"?,"index"?,"wait_ms"?} -> /v1/agent/members */ \
+	/* {"addrs":["host[:port]",...],"wan"?} -> {"Joined":n,"Errors":["addr: reason",...]};   \
+	 * status 200 when at least one joined, else 500 (body still the object) */               \
+	X(JOIN, 41, "gossipd")                                                                     \
+	/* {} -> "": broadcasts our leave and replies once it has spread (bounded by 3 s); the    \
+	 * caller then asks the supervisor to shut the agent down (CONTROL_SHUTDOWN) */            \
+	X(LEAVE, 42, "gossipd")                                                                    \
+	/* {"node","prune"?,"wan"?} -> "": a failed member becomes left; 404 unknown node */       \
+	X(FORCE_LEAVE, 43, "gossipd")                                                              \
+	/* {"name","payload"? (base64),"node_filter"?,"service_filter"?,"tag_filter"?} ->          \
+	 * /v1/event/fire body {"ID","Name","Payload","NodeFilter","ServiceFilter","TagFilter",   \
+	 * "Version","LTime"} */                                                                   \
+	X(EVENT_FIRE, 44, "gossipd")                                                               \
+	/* {"name"?,"index"?,"wait_ms"?} -> /v1/event/list body (oldest first); blocking on the   \
+	 * event buffer's version, which is also the reply's index */                              \
+	X(EVENT_LIST, 45, "gossipd")                                                               \
+	/* {"op":"list"|"install"|"use"|"remove","key"? (base64),"wan"?} -> for list, Consul's     \
+	 * /v1/operator/keyring body; otherwise "" once every alive member reports the change     \
+	 * (bounded by 10 s; 500 naming the members that did not) */                               \
+	X(KEYRING, 46, "gossipd")                                                                  \
 	/* checkd (check.sock): this agent's services and checks */                                \
 	X(AGENT_SERVICES, 60, "checkd")    /* {} -> /v1/agent/services body */                     \
 	X(AGENT_SERVICE, 61, "checkd")     /* {"id"} -> /v1/agent/service/:id body, 404 if none */ \
@@ -46,6 +76,10 @@
 	X(AGENT_SERVICE_MAINTENANCE, 69, "checkd") /* {"id","enable","reason"?} -> "", 404 if none */ \
 	X(AGENT_HEALTH_SERVICE, 70, "checkd") /* {"name"} or {"id"} -> /v1/agent/health/service body;  \
 						 reply status 200/429/503 as the aggregate, 404 if none */ \
+	/* From the supervisor on `consul reload`: re-read the flags and files (as on SIGHUP) and  \
+	 * apply their definitions; 400 with the reason (file and key) when the configuration or \
+	 * a definition is invalid, and then nothing changes */                                    \
+	X(CHECKD_RELOAD, 71, "checkd")     /* {} -> "" */                                          \
 	/* supervisor (control.sock) */                                                            \
 	X(CONTROL_RELOAD, 80, "agent")     /* {} -> "" */                                          \
 	X(CONTROL_SHUTDOWN, 81, "agent")   /* {} -> "" */                                        \

@@ -7,13 +7,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "base64.h"
+#include "crypto_lazy.h"
 #include "fileio.h"
 #include "json.h"
 #include "keyring.h"
+
+/* Compares keys without an early exit, so timing says nothing about where they differ. */
+static int ct_memcmp(const void *a, const void *b, size_t n)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t d = 0;
+	for (size_t i = 0; i < n; i++)
+		d |= (uint8_t)(x[i] ^ y[i]);
+	return d;
+}
 
 /* ------------------------------------------------------------------ errors */
 
@@ -47,7 +56,7 @@ void keyring_init(struct keyring *k)
 
 void keyring_clear(struct keyring *k)
 {
-	OPENSSL_cleanse(k, sizeof *k);
+	explicit_bzero(k, sizeof *k);
 	keyring_init(k);
 }
 
@@ -73,7 +82,7 @@ enum keyring_err keyring_key_parse(const char *b64, uint8_t key[KEYRING_KEY_LEN]
 		e = KEYRING_OK;
 	}
 	if (b.cap)
-		OPENSSL_cleanse(b.data, b.cap);
+		explicit_bzero(b.data, b.cap);
 	buf_free(&b);
 	return e;
 }
@@ -116,7 +125,7 @@ const uint8_t *keyring_key_at(const struct keyring *k, size_t i)
 static int find(const struct keyring *k, const uint8_t key[KEYRING_KEY_LEN])
 {
 	for (size_t i = 0; i < k->n; i++)
-		if (CRYPTO_memcmp(k->keys[i], key, KEYRING_KEY_LEN) == 0)
+		if (ct_memcmp(k->keys[i], key, KEYRING_KEY_LEN) == 0)
 			return (int)i;
 	return -1;
 }
@@ -140,7 +149,7 @@ enum keyring_err keyring_use(struct keyring *k, const uint8_t key[KEYRING_KEY_LE
 	memcpy(tmp, k->keys[0], sizeof tmp);
 	memcpy(k->keys[0], k->keys[i], sizeof tmp);
 	memcpy(k->keys[i], tmp, sizeof tmp);
-	OPENSSL_cleanse(tmp, sizeof tmp);
+	explicit_bzero(tmp, sizeof tmp);
 	return KEYRING_OK;
 }
 
@@ -153,18 +162,23 @@ enum keyring_err keyring_remove(struct keyring *k, const uint8_t key[KEYRING_KEY
 		return KEYRING_IS_PRIMARY;
 	memmove(k->keys[i], k->keys[i + 1], (k->n - (size_t)i - 1) * KEYRING_KEY_LEN);
 	k->n--;
-	OPENSSL_cleanse(k->keys[k->n], KEYRING_KEY_LEN);
+	explicit_bzero(k->keys[k->n], KEYRING_KEY_LEN);
 	return KEYRING_OK;
 }
 
 /* ------------------------------------------------------------------ packets */
+
+/* libcrypto, loaded when the first packet is sealed or opened (crypto_lazy.h). */
+static const struct crypto_api *C;
 
 /* OpenSSL's own defaults would read openssl.cnf and load every error string and algorithm
  * name; gossipd needs one cipher, and skipping those saves ~0.6 MB of RSS. Run once; later
  * calls are a cheap check. */
 static bool crypto_init(void)
 {
-	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+	if (!C && !(C = crypto_api()))
+		return false;
+	return C->OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
 					   OPENSSL_INIT_NO_ADD_ALL_DIGESTS | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS,
 				   NULL) == 1;
 }
@@ -187,21 +201,21 @@ enum keyring_err keyring_encrypt(const struct keyring *k, const uint8_t nonce[KE
 	uint8_t *ct = p + 1 + KEYRING_NONCE_LEN;
 
 	enum keyring_err e = KEYRING_CRYPTO;
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *ctx = C->EVP_CIPHER_CTX_new();
 	int n = 0, fin = 0;
 	if (!ctx)
 		return KEYRING_NOMEM;
 	/* the version byte is additional authenticated data: it cannot be altered either */
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->keys[0], nonce) == 1 &&
-	    EVP_EncryptUpdate(ctx, NULL, &n, p, 1) == 1 &&
-	    EVP_EncryptUpdate(ctx, ct, &n, plain, (int)len) == 1 && EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1 &&
+	if (C->EVP_EncryptInit_ex(ctx, C->EVP_aes_256_gcm(), NULL, k->keys[0], nonce) == 1 &&
+	    C->EVP_EncryptUpdate(ctx, NULL, &n, p, 1) == 1 &&
+	    C->EVP_EncryptUpdate(ctx, ct, &n, plain, (int)len) == 1 && C->EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1 &&
 	    (size_t)(n + fin) == len &&
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, KEYRING_TAG_LEN, ct + len) == 1) {
+	    C->EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, KEYRING_TAG_LEN, ct + len) == 1) {
 		out->len = start + KEYRING_OVERHEAD + len;
 		out->data[out->len] = 0;
 		e = KEYRING_OK;
 	}
-	EVP_CIPHER_CTX_free(ctx);
+	C->EVP_CIPHER_CTX_free(ctx);
 	return e;
 }
 
@@ -210,11 +224,11 @@ static bool open_with(EVP_CIPHER_CTX *ctx, const uint8_t *key, const uint8_t *pk
 {
 	const uint8_t *nonce = pkt + 1, *ct = pkt + 1 + KEYRING_NONCE_LEN, *tag = ct + ct_len;
 	int n = 0, fin = 0;
-	return EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
-	       EVP_DecryptUpdate(ctx, NULL, &n, pkt, 1) == 1 &&
-	       EVP_DecryptUpdate(ctx, dst, &n, ct, (int)ct_len) == 1 &&
-	       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, KEYRING_TAG_LEN, (void *)tag) == 1 &&
-	       EVP_DecryptFinal_ex(ctx, dst + n, &fin) == 1;
+	return C->EVP_DecryptInit_ex(ctx, C->EVP_aes_256_gcm(), NULL, key, nonce) == 1 &&
+	       C->EVP_DecryptUpdate(ctx, NULL, &n, pkt, 1) == 1 &&
+	       C->EVP_DecryptUpdate(ctx, dst, &n, ct, (int)ct_len) == 1 &&
+	       C->EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, KEYRING_TAG_LEN, (void *)tag) == 1 &&
+	       C->EVP_DecryptFinal_ex(ctx, dst + n, &fin) == 1;
 }
 
 enum keyring_err keyring_decrypt(const struct keyring *k, const void *packet, size_t len, struct buf *out)
@@ -234,7 +248,7 @@ enum keyring_err keyring_decrypt(const struct keyring *k, const void *packet, si
 	size_t start = out->len;
 	if (buf_reserve(out, ct_len) < 0)
 		return KEYRING_NOMEM;
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *ctx = C->EVP_CIPHER_CTX_new();
 	if (!ctx)
 		return KEYRING_NOMEM;
 	enum keyring_err e = KEYRING_AUTH_FAILED;
@@ -243,9 +257,9 @@ enum keyring_err keyring_decrypt(const struct keyring *k, const void *packet, si
 		if (open_with(ctx, k->keys[i], pkt, ct_len, dst))
 			e = KEYRING_OK;
 		else
-			OPENSSL_cleanse(dst, ct_len);  /* unauthenticated plaintext never escapes */
+			explicit_bzero(dst, ct_len);  /* unauthenticated plaintext never escapes */
 	}
-	EVP_CIPHER_CTX_free(ctx);
+	C->EVP_CIPHER_CTX_free(ctx);
 	if (e == KEYRING_OK)
 		out->len = start + ct_len;
 	out->data[out->len] = 0;
@@ -261,7 +275,7 @@ enum keyring_err keyring_to_json(const struct keyring *k, struct buf *out)
 		char b64[KEYRING_KEY_B64_LEN + 1];
 		keyring_key_format(k->keys[i], b64);
 		rc = buf_appendf(out, "%s\"%s\"", i ? "," : "", b64);
-		OPENSSL_cleanse(b64, sizeof b64);
+		explicit_bzero(b64, sizeof b64);
 	}
 	if (rc == 0)
 		rc = buf_append_str(out, "]\n");
@@ -287,12 +301,12 @@ enum keyring_err keyring_from_json(struct keyring *k, const char *text, size_t l
 			e = KEYRING_BAD_FILE;
 		else if ((e = keyring_key_parse(s, key)) == KEYRING_OK)
 			e = keyring_install(&tmp, key);
-		OPENSSL_cleanse(key, sizeof key);
+		explicit_bzero(key, sizeof key);
 	}
 	yajl_tree_free(v);
 	if (e == KEYRING_OK)
 		*k = tmp;
-	OPENSSL_cleanse(&tmp, sizeof tmp);
+	explicit_bzero(&tmp, sizeof tmp);
 	return e;
 }
 
@@ -309,7 +323,7 @@ enum keyring_err keyring_save(const struct keyring *k, const char *path)
 		}
 	}
 	if (b.cap)
-		OPENSSL_cleanse(b.data, b.cap);
+		explicit_bzero(b.data, b.cap);
 	buf_free(&b);
 	return e;
 }
@@ -336,7 +350,7 @@ enum keyring_err keyring_load(struct keyring *k, const char *path)
 	}
 	close(fd);
 	enum keyring_err e = len == sizeof text ? KEYRING_BAD_FILE : keyring_from_json(k, text, len);
-	OPENSSL_cleanse(text, sizeof text);
+	explicit_bzero(text, sizeof text);
 	return e;
 }
 

@@ -107,7 +107,83 @@ int members_add_self(struct members *m, const struct config *cfg)
 	return 0;
 }
 
-void members_render(const struct members *m, struct buf *out)
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct member_tag *)a)->key, ((const struct member_tag *)b)->key);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct member *)a)->name, ((const struct member *)b)->name);
+}
+
+static enum member_status serf_status(enum swim_state st)
+{
+	switch (st) {
+	case SWIM_ALIVE:
+	case SWIM_SUSPECT:
+		return MEMBER_ALIVE;
+	case SWIM_DEAD:
+		return MEMBER_FAILED;
+	case SWIM_LEFT:
+		return MEMBER_LEFT;
+	}
+	return MEMBER_NONE;
+}
+
+static int member_from_info(struct member *mb, const struct swim_member_info *info)
+{
+	memset(mb, 0, sizeof *mb);
+	mb->name = strdup(info->name);
+	mb->addr = strdup(info->addr);
+	mb->port = info->port;
+	mb->status = serf_status(info->state);
+	if (!mb->name || !mb->addr)
+		return -ENOMEM;
+	size_t pos = 0;
+	const char *k, *v;
+	while (swim_tags_next(info->tags, info->tags_len, &pos, &k, &v) == 1)
+		if (tag_add(mb, k, v) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int members_from_swim(struct members *m, const struct swim *s, bool self_leaving)
+{
+	size_t n = swim_member_count(s);
+	struct member *items = realloc(m->items, (m->n + n + 1) * sizeof *items);
+	if (!items)
+		return -ENOMEM;
+	m->items = items;
+	size_t first = m->n;
+	for (size_t i = 0; i < n; i++) {
+		struct swim_member_info info;
+		swim_member_at(s, i, &info);
+		struct member *mb = &m->items[m->n];
+		if (member_from_info(mb, &info) < 0) {
+			member_free(mb);
+			return -ENOMEM;
+		}
+		if (self_leaving && strcmp(info.name, swim_name(s)) == 0 && mb->status == MEMBER_LEFT)
+			mb->status = MEMBER_LEAVING;
+		m->n++;
+	}
+	qsort(m->items + first, m->n - first, sizeof *m->items, by_name);
+	return 0;
+}
+
+int members_swim_tags(const struct members *m, size_t row, struct swim_tag **tags)
+{
+	const struct member *mb = &m->items[row];
+	*tags = calloc(mb->ntags ? mb->ntags : 1, sizeof **tags);
+	if (!*tags)
+		return -ENOMEM;
+	for (size_t i = 0; i < mb->ntags; i++)
+		(*tags)[i] = (struct swim_tag){mb->tags[i].key, mb->tags[i].value};
+	return (int)mb->ntags;
+}
+
+void members_render(struct members *m, struct buf *out)
 {
 	struct jw w;
 	jw_init(&w, out);
@@ -120,6 +196,8 @@ void members_render(const struct members *m, struct buf *out)
 		jw_kv_u64(&w, "Port", mb->port);
 		jw_key(&w, "Tags");
 		jw_obj_open(&w);
+		/* Consul's Go maps render sorted by key. */
+		qsort(mb->tags, mb->ntags, sizeof *mb->tags, by_key);
 		for (size_t t = 0; t < mb->ntags; t++)
 			jw_kv_str(&w, mb->tags[t].key, mb->tags[t].value);
 		jw_obj_close(&w);

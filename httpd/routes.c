@@ -14,6 +14,7 @@
 #include "common/duration.h"
 #include "common/json.h"
 #include "common/rpc_ops.h"
+#include "filter.h"
 #include "version.h"
 
 const char *const route_peer_socket[ROUTE_PEER_COUNT] = {"raft.sock", "check.sock", "gossip.sock", "control.sock"};
@@ -127,6 +128,8 @@ void route_plan_free(struct route_plan *p)
 	buf_free(&p->message);
 	buf_free(&p->location);
 	buf_free(&p->args);
+	filter_free(p->filter);
+	p->filter = NULL;
 }
 
 /* What a handler works with. */
@@ -225,6 +228,11 @@ static bool begin_read(struct route_ctx *c, enum route_peer peer, unsigned op, b
 	}
 	c->p->is_read = true;
 	start_args(c, peer, op);
+	/* raftd picks the consistency mode: any server, the leader, or a quorum round */
+	if (route_has_param(rr, "stale"))
+		jw_kv_bool(&c->w, "stale", true);
+	else if (route_has_param(rr, "consistent"))
+		jw_kv_bool(&c->w, "consistent", true);
 	if (idx && *idx)
 		jw_kv_u64(&c->w, "index", index);
 	if (wait && *wait)
@@ -271,6 +279,69 @@ static yajl_val body_object(struct route_ctx *c, enum route_peer peer, unsigned 
 	return v;
 }
 
+/* ---- ?filter= and ?node-meta= on list endpoints ---- */
+
+/* Appends s as a double-quoted filter string literal. */
+static void quote_filter_string(struct buf *out, const char *s)
+{
+	buf_append_char(out, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			buf_appendf(out, "\\%c", ch);
+		else if (ch < 0x20 || ch == 0x7f)
+			buf_appendf(out, "\\x%02x", ch);
+		else
+			buf_append_char(out, (char)ch);
+	}
+	buf_append_char(out, '"');
+}
+
+/* Each ?node-meta=key:value (repeatable) as `meta_selector["key"] == "value"`: Consul keeps
+ * entries whose node has every one of these pairs. */
+static struct filter *node_meta_filter(const struct route_request *rr, const char *meta_selector)
+{
+	struct buf expr;
+	buf_init(&expr);
+	for (size_t i = 0; i < rr->nparams; i++) {
+		if (strcmp(rr->params[i].key, "node-meta") != 0)
+			continue;
+		const char *pair = rr->params[i].value, *colon = strchr(pair, ':');
+		char *key = strndup(pair, colon ? (size_t)(colon - pair) : strlen(pair));
+		if (!key)
+			break;
+		buf_appendf(&expr, "%s%s[", expr.len ? " and " : "", meta_selector);
+		quote_filter_string(&expr, key);
+		buf_append_str(&expr, "] == ");
+		quote_filter_string(&expr, colon ? colon + 1 : "");
+		free(key);
+	}
+	char err[256];
+	struct filter *f = expr.len ? filter_compile(expr.data, err, sizeof err) : NULL;
+	buf_free(&expr);
+	return f;
+}
+
+/* A list endpoint: compiles ?filter= (a 400 when it does not parse, as Consul's) and, where the
+ * endpoint takes it, ?node-meta=. field: the member of the reply holding the list (NULL: the
+ * reply is the list); meta_selector: where the entries carry their node's meta (NULL: none). */
+static void list_filter(struct route_ctx *c, const char *field, const char *meta_selector)
+{
+	if (c->p->status)
+		return;
+	const char *expr = route_param(c->rr, "filter");
+	char err[256];
+	struct filter *f = NULL;
+	if (expr && *expr && !(f = filter_compile(expr, err, sizeof err))) {
+		fail(c, 400, "Failed to create boolean expression evaluator: %s", err);
+		return;
+	}
+	if (meta_selector)
+		f = filter_and(f, node_meta_filter(c->rr, meta_selector));
+	c->p->filter = f;
+	c->p->filter_field = field;
+}
+
 /* ---- handlers, one per Consul endpoint ---- */
 
 static void h_status_leader(struct route_ctx *c)
@@ -289,15 +360,10 @@ static void h_agent_self(struct route_ctx *c)
 		c->p->render = ROUTE_RENDER_AGENT_SELF;
 }
 
-static void h_agent_members(struct route_ctx *c)
-{
-	if (begin_read(c, ROUTE_PEER_GOSSIP, RPC_MEMBERS, false) && route_has_param(c->rr, "wan"))
-		jw_kv_bool(&c->w, "wan", true);
-}
-
 static void h_agent_services(struct route_ctx *c)
 {
-	begin_read(c, ROUTE_PEER_CHECK, RPC_AGENT_SERVICES, false);
+	if (begin_read(c, ROUTE_PEER_CHECK, RPC_AGENT_SERVICES, false))
+		list_filter(c, NULL, NULL);
 }
 
 static void h_agent_service(struct route_ctx *c)
@@ -308,7 +374,8 @@ static void h_agent_service(struct route_ctx *c)
 
 static void h_agent_checks(struct route_ctx *c)
 {
-	begin_read(c, ROUTE_PEER_CHECK, RPC_AGENT_CHECKS, false);
+	if (begin_read(c, ROUTE_PEER_CHECK, RPC_AGENT_CHECKS, false))
+		list_filter(c, NULL, NULL);
 }
 
 static void agent_write_id(struct route_ctx *c, unsigned op)
@@ -481,7 +548,8 @@ static void h_catalog_datacenters(struct route_ctx *c)
 
 static void h_catalog_nodes(struct route_ctx *c)
 {
-	begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODES, true);
+	if (begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODES, true))
+		list_filter(c, NULL, "Meta");
 }
 
 static void h_catalog_services(struct route_ctx *c)
@@ -493,6 +561,7 @@ static void h_catalog_service(struct route_ctx *c)
 {
 	if (!begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICE, "name", "Missing service name"))
 		return;
+	list_filter(c, NULL, "NodeMeta");
 	const char *tag = route_param(c->rr, "tag");
 	if (tag)
 		jw_kv_str(&c->w, "tag", tag);
@@ -500,12 +569,14 @@ static void h_catalog_service(struct route_ctx *c)
 
 static void h_catalog_node(struct route_ctx *c)
 {
-	begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODE, "node", "Missing node name");
+	if (begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODE, "node", "Missing node name"))
+		list_filter(c, "Services", NULL);
 }
 
 static void h_catalog_node_services(struct route_ctx *c)
 {
-	begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODE_SERVICES, "node", "Missing node name");
+	if (begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_NODE_SERVICES, "node", "Missing node name"))
+		list_filter(c, "Services", NULL);
 }
 
 static void h_health_service(struct route_ctx *c)
@@ -520,6 +591,7 @@ static void h_health_service(struct route_ctx *c)
 		passing = true;
 	if (!begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_SERVICE, "name", "Missing service name"))
 		return;
+	list_filter(c, NULL, "Node.Meta");
 	const char *tag = route_param(c->rr, "tag");
 	if (tag)
 		jw_kv_str(&c->w, "tag", tag);
@@ -529,17 +601,20 @@ static void h_health_service(struct route_ctx *c)
 
 static void h_health_node(struct route_ctx *c)
 {
-	begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_NODE, "node", "Missing node name");
+	if (begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_NODE, "node", "Missing node name"))
+		list_filter(c, NULL, NULL);
 }
 
 static void h_health_checks(struct route_ctx *c)
 {
-	begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_CHECKS, "service", "Missing service name");
+	if (begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_CHECKS, "service", "Missing service name"))
+		list_filter(c, NULL, NULL);
 }
 
 static void h_health_state(struct route_ctx *c)
 {
-	begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_STATE, "state", "Missing check state");
+	if (begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_STATE, "state", "Missing check state"))
+		list_filter(c, NULL, NULL);
 }
 
 /* Consul answers "Conflicting flags: <the query, re-encoded>" when flags that cannot be
@@ -672,6 +747,208 @@ static void h_kv(struct route_ctx *c)
 		kv_delete(c);
 }
 
+/* ---- gossip: membership, leave, user events, keyring ---- */
+
+/* Consul reads ?wan as "given with a non-empty value" on join and members
+ * (req.URL.Query().Get("wan") != ""), and as "present at all" on force-leave. */
+static bool wan_value(const struct route_ctx *c)
+{
+	const char *wan = route_param(c->rr, "wan");
+	return wan && *wan;
+}
+
+/* GET /v1/agent/members?wan=1&segment=: this edition has no network segments, so only
+ * "" and "_all" (what `consul members` sends) name the one pool (agent_endpoint.go). */
+static void h_agent_members(struct route_ctx *c)
+{
+	const char *segment = route_param(c->rr, "segment");
+	bool wan = wan_value(c);
+	bool any_segment = !segment || !*segment || strcmp(segment, "_all") == 0;
+	if (wan && !any_segment) {
+		fail(c, 400, "Cannot provide a segment with wan=true");
+		return;
+	}
+	if (!any_segment) {
+		if (c->cfg->server || c->cfg->dev)
+			fail(c, 500, "Network segments are not supported in this version of Consul");
+		else
+			fail(c, 500, "segment \"%s\" not found", segment);
+		return;
+	}
+	if (begin_read(c, ROUTE_PEER_GOSSIP, RPC_MEMBERS, false) && wan)
+		jw_kv_bool(&c->w, "wan", true);
+}
+
+/* PUT /v1/agent/join/:address?wan=1: 200 and no body, or 500 with memberlist's error. */
+static void h_agent_join(struct route_ctx *c)
+{
+	c->p->render = ROUTE_RENDER_JOIN;
+	start_args(c, ROUTE_PEER_GOSSIP, RPC_JOIN);
+	jw_key(&c->w, "addrs");
+	jw_arr_open(&c->w);
+	jw_str(&c->w, c->arg);
+	jw_arr_close(&c->w);
+	if (wan_value(c))
+		jw_kv_bool(&c->w, "wan", true);
+}
+
+/* PUT /v1/agent/leave: gossipd spreads our leave; once it answers, the agent is told to
+ * shut down, after the 200 is on its way (Consul's AgentLeave: Leave, then ShutdownAgent). */
+static void h_agent_leave(struct route_ctx *c)
+{
+	c->p->render = ROUTE_RENDER_EMPTY;
+	c->p->then_peer = ROUTE_PEER_CONTROL;
+	c->p->then_op = RPC_CONTROL_SHUTDOWN;
+	start_args(c, ROUTE_PEER_GOSSIP, RPC_LEAVE);
+}
+
+/* PUT /v1/agent/force-leave/:node?prune&wan */
+static void h_agent_force_leave(struct route_ctx *c)
+{
+	c->p->render = ROUTE_RENDER_FORCE_LEAVE;
+	snprintf(c->p->subject, sizeof c->p->subject, "%s", c->arg);
+	start_args(c, ROUTE_PEER_GOSSIP, RPC_FORCE_LEAVE);
+	jw_kv_str(&c->w, "node", c->arg);
+	if (route_has_param(c->rr, "prune"))
+		jw_kv_bool(&c->w, "prune", true);
+	if (route_has_param(c->rr, "wan"))
+		jw_kv_bool(&c->w, "wan", true);
+}
+
+/* Consul's validateUserEventParams: its errors are 500s. The filters' regular expressions are
+ * left to gossipd, which runs them: compiling untrusted patterns here too would only add a
+ * second place where a pathological one costs time. */
+static bool event_filters_ok(struct route_ctx *c)
+{
+	const char *service = route_param(c->rr, "service"), *tag = route_param(c->rr, "tag");
+	if (tag && *tag && !(service && *service)) {
+		fail(c, 500, "Cannot provide tag filter without service filter");
+		return false;
+	}
+	return true;
+}
+
+/* PUT /v1/event/fire/:name?node=&service=&tag=, the body is the payload (event_endpoint.go). */
+static void h_event_fire(struct route_ctx *c)
+{
+	static const char *const filters[][2] = {
+		{"node", "node_filter"}, {"service", "service_filter"}, {"tag", "tag_filter"}};
+	if (!*c->arg) {
+		fail(c, 400, "Missing name");
+		return;
+	}
+	if (!event_filters_ok(c) || !dc_ok(c, route_param(c->rr, "dc")))
+		return;
+	start_args(c, ROUTE_PEER_GOSSIP, RPC_EVENT_FIRE);
+	jw_kv_str(&c->w, "name", c->arg);
+	if (c->rr->body_len > 0) {
+		struct buf b64;
+		buf_init(&b64);
+		base64_encode(&b64, c->rr->body, c->rr->body_len);
+		jw_key(&c->w, "payload");
+		jw_strn(&c->w, b64.data, b64.len);
+		buf_free(&b64);
+	}
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		const char *v = route_param(c->rr, filters[i][0]);
+		if (v && *v)
+			jw_kv_str(&c->w, filters[i][1], v);
+	}
+}
+
+/* GET /v1/event/list?name=, blocking on ?index with ?wait. */
+static void h_event_list(struct route_ctx *c)
+{
+	if (!begin_read(c, ROUTE_PEER_GOSSIP, RPC_EVENT_LIST, false))
+		return;
+	const char *name = route_param(c->rr, "name");
+	if (name && *name)
+		jw_kv_str(&c->w, "name", name);
+}
+
+/* Go's strconv.Atoi, for ?relay-factor. */
+static bool parse_int(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (!*s || *end || errno || s[0] == ' ' || s[0] == '\t' || s[0] == '\n')
+		return false;
+	*out = n;
+	return true;
+}
+
+/* GET /v1/operator/raft/configuration: raftd renders Consul's body. */
+static void h_operator_raft_configuration(struct route_ctx *c)
+{
+	begin_read(c, ROUTE_PEER_RAFT, RPC_RAFT_CONFIGURATION, true);
+}
+
+/* DELETE /v1/operator/raft/peer?id=|address=: the leader removes that server. */
+static void h_operator_raft_peer(struct route_ctx *c)
+{
+	const char *id = route_param(c->rr, "id"), *address = route_param(c->rr, "address");
+	if ((!id || !*id) && (!address || !*address)) {
+		fail(c, 400, "Must specify either ?id with the server's ID or ?address with IP:port of peer to remove");
+		return;
+	}
+	c->p->render = ROUTE_RENDER_EMPTY;
+	start_args(c, ROUTE_PEER_RAFT, RPC_RAFT_REMOVE_PEER);
+	if (id && *id)
+		jw_kv_str(&c->w, "id", id);
+	if (address && *address)
+		jw_kv_str(&c->w, "address", address);
+}
+
+/* /v1/operator/keyring: GET lists, POST installs, PUT uses, DELETE removes {"Key"}; one
+ * request covers the LAN and WAN pools, as Consul's does (operator_endpoint.go). */
+static void h_operator_keyring(struct route_ctx *c)
+{
+	const char *method = c->rr->method;
+	bool list = strcmp(method, "GET") == 0;
+	const char *key = NULL;
+	yajl_val body = NULL;
+	if (!list) {
+		char err[128];
+		body = c->rr->body_len ? json_parse(c->rr->body, c->rr->body_len, err, sizeof err) : NULL;
+		if (!body || !YAJL_IS_OBJECT(body)) {
+			fail(c, 400, "Request decode failed: %s",
+			     !c->rr->body_len ? "EOF" : body ? "expected a JSON object" : err);
+			yajl_tree_free(body);
+			return;
+		}
+		key = json_str(json_get(body, "Key"));
+	}
+	const char *relay = route_param(c->rr, "relay-factor");
+	long n = 0;
+	if (relay && *relay && !parse_int(relay, &n)) {
+		fail(c, 400, "Error parsing relay factor: strconv.Atoi: parsing \"%s\": invalid syntax", relay);
+		goto out;
+	}
+	if (relay && *relay && (n < 0 || n > 5)) {
+		fail(c, 400, "Invalid relay-factor: Relay factor must be in range: [0, 5]");
+		goto out;
+	}
+	const char *local = route_param(c->rr, "local-only");
+	bool local_only = false;
+	if (local && *local && !parse_bool(local, &local_only)) {
+		fail(c, 400, "Error parsing local-only: strconv.ParseBool: parsing \"%s\": invalid syntax", local);
+		goto out;
+	}
+	if (local_only && !list) {
+		fail(c, 400, "Invalid use of local-only: local-only can only be set for list requests");
+		goto out;
+	}
+	c->p->render = list ? ROUTE_RENDER_JSON : ROUTE_RENDER_EMPTY;
+	start_args(c, ROUTE_PEER_GOSSIP, RPC_KEYRING);
+	jw_kv_str(&c->w, "op",
+		  list ? "list" : !strcmp(method, "POST") ? "install" : !strcmp(method, "PUT") ? "use" : "remove");
+	if (!list)
+		jw_kv_str(&c->w, "key", key ? key : "");
+out:
+	yajl_tree_free(body);
+}
+
 /* ---- the table ---- */
 
 struct route_def {
@@ -715,6 +992,14 @@ static const struct route_def route_table[] = {
 	{"/v1/health/checks/", "OPTIONS,GET", NULL, h_health_checks},
 	{"/v1/health/state/", "OPTIONS,GET", NULL, h_health_state},
 	{"/v1/kv/", "OPTIONS,GET,PUT,DELETE", NULL, h_kv},
+	{"/v1/agent/join/", "OPTIONS,PUT", "GET", h_agent_join},
+	{"/v1/agent/leave", "OPTIONS,PUT", NULL, h_agent_leave},
+	{"/v1/agent/force-leave/", "OPTIONS,PUT", "GET", h_agent_force_leave},
+	{"/v1/event/fire/", "OPTIONS,PUT", NULL, h_event_fire},
+	{"/v1/event/list", "OPTIONS,GET", NULL, h_event_list},
+	{"/v1/operator/keyring", "OPTIONS,GET,POST,PUT,DELETE", NULL, h_operator_keyring},
+	{"/v1/operator/raft/configuration", "OPTIONS,GET", NULL, h_operator_raft_configuration},
+	{"/v1/operator/raft/peer", "OPTIONS,DELETE", NULL, h_operator_raft_peer},
 };
 
 /* Is method one of the comma-separated names in list? */
@@ -1046,6 +1331,49 @@ static void render_agent_health(const struct route_plan *plan, const struct rpc_
 	yajl_tree_free(v);
 }
 
+/* A failed join: Consul answers 500 with memberlist's multierror text, one line per address
+ * ("1 error occurred:\n\t* Failed to join 10.0.0.9:8301: ...\n\n"). gossipd's reply is
+ * {"Joined":0,"Errors":["addr: reason",...]}. Returns false if the body is not that object. */
+static bool render_join_failure(const struct rpc_reply *reply, struct http_response *resp)
+{
+	char err[128];
+	yajl_val v = json_parse(reply->body, reply->body_len, err, sizeof err);
+	yajl_val errors = json_get(v, "Errors");
+	size_t n = json_arr_len(errors);
+	if (!YAJL_IS_OBJECT(v) || n == 0) {
+		yajl_tree_free(v);
+		return false;
+	}
+	resp->status = (int)reply->status;
+	resp->content_type = "text/plain; charset=utf-8";
+	buf_appendf(&resp->body, "%zu error%s occurred:\n", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		const char *e = json_str(json_arr_at(errors, i));
+		buf_appendf(&resp->body, "%s\t* Failed to join %s", i ? "\n" : "", e ? e : "unknown error");
+	}
+	buf_append_str(&resp->body, "\n\n");
+	yajl_tree_free(v);
+	return true;
+}
+
+/* A list reply through the plan's filter; X-Consul-Index stays the reply's, so blocking
+ * queries behave as without a filter. */
+static void render_filtered(const struct route_plan *plan, const struct rpc_reply *reply, struct http_response *resp)
+{
+	struct buf filtered;
+	buf_init(&filtered);
+	if (filter_apply(plan->filter, reply->body, reply->body_len, plan->filter_field, &filtered) < 0) {
+		buf_free(&filtered);
+		http_response_text(resp, 500, "rpc error: malformed reply");
+		return;
+	}
+	if (plan->pretty)
+		pretty_json(&resp->body, filtered.data, filtered.len);
+	else
+		buf_append(&resp->body, filtered.data, filtered.len);
+	buf_free(&filtered);
+}
+
 void route_render(const struct config *cfg, const struct route_plan *plan, const struct rpc_reply *reply,
 		  struct http_response *resp)
 {
@@ -1060,6 +1388,15 @@ void route_render(const struct config *cfg, const struct route_plan *plan, const
 	add_vary(resp);
 	if (plan->is_read && (reply->status == 200 || reply->status == 404))
 		add_meta(resp, reply);
+	if (plan->render == ROUTE_RENDER_JOIN && reply->status != 200 && render_join_failure(reply, resp))
+		return;
+	if (plan->render == ROUTE_RENDER_FORCE_LEAVE && reply->status == 404) {
+		/* Consul's RemoveFailedNode error, which its HTTP layer answers as a 500 */
+		char msg[sizeof plan->subject + 64];
+		snprintf(msg, sizeof msg, "agent: No node found with name '%s'", plan->subject);
+		http_response_text(resp, 500, msg);
+		return;
+	}
 	if (reply->status != 200) {
 		resp->status = (int)reply->status;
 		if (reply->body_len) {
@@ -1071,6 +1408,8 @@ void route_render(const struct config *cfg, const struct route_plan *plan, const
 	resp->status = 200;
 	switch (plan->render) {
 	case ROUTE_RENDER_EMPTY:
+	case ROUTE_RENDER_JOIN:
+	case ROUTE_RENDER_FORCE_LEAVE:
 		break;
 	case ROUTE_RENDER_KV_RAW:
 		render_kv_raw(reply, resp);
@@ -1083,7 +1422,9 @@ void route_render(const struct config *cfg, const struct route_plan *plan, const
 		break;
 	case ROUTE_RENDER_JSON:
 		resp->content_type = "application/json";
-		if (plan->pretty)
+		if (plan->filter)
+			render_filtered(plan, reply, resp);
+		else if (plan->pretty)
 			pretty_json(&resp->body, reply->body, reply->body_len);
 		else
 			buf_append(&resp->body, reply->body, reply->body_len);

@@ -41,6 +41,8 @@ enum route_render {
 	ROUTE_RENDER_KV_RAW,     /* 200: the first entry's Value, decoded, as text/plain */
 	ROUTE_RENDER_AGENT_SELF, /* 200: /v1/agent/self, from cfg and the MEMBERS reply */
 	ROUTE_RENDER_AGENT_HEALTH, /* /v1/agent/health/service/...: 200, 429 or 503 by AggregatedStatus */
+	ROUTE_RENDER_JOIN,       /* 200 and no body; a failed join is a 500 with memberlist's error text */
+	ROUTE_RENDER_FORCE_LEAVE, /* 200 and no body; an unknown node is Consul's 500 "No node found" */
 };
 
 struct route_param {
@@ -85,7 +87,16 @@ struct route_plan {
 	bool pretty;
 	bool text;            /* ?format=text (agent health) */
 	bool by_name;         /* agent health by service name: an array */
-	char subject[256];    /* agent health: the service name, for the text "Not Found" */
+	char subject[256];    /* agent health: the service name, for the text "Not Found";
+	                         force-leave: the node */
+	/* After a 200 reply to the RPC, once the response is written: one more request, whose
+	 * reply nobody waits for (PUT /v1/agent/leave: then the supervisor's shutdown). 0: none. */
+	unsigned then_op;
+	enum route_peer then_peer;
+	/* ?filter= and ?node-meta= (filter.h), applied to the list in a 200 JSON reply: the body
+	 * itself, or its member filter_field. NULL: none. */
+	struct filter *filter;
+	const char *filter_field;
 };
 
 void route_plan_init(struct route_plan *p);

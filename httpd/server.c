@@ -125,17 +125,28 @@ static void queue_parse_error(struct conn *c, ssize_t rc, const struct http_requ
 	http_response_free(&resp);
 }
 
+static void ignore_reply(void *arg, const struct rpc_reply *reply)
+{
+}
+
 static void on_reply(void *arg, const struct rpc_reply *reply)
 {
 	struct conn *c = arg;
+	struct httpd_server *s = c->srv;
 	struct http_response resp;
 	http_response_init(&resp);
 	c->busy = false;
-	route_render(c->srv->cfg, &c->plan, reply, &resp);
+	route_render(s->cfg, &c->plan, reply, &resp);
 	queue_response(c, &resp, c->keep_alive);
 	http_response_free(&resp);
-	ev_timer_again(c->srv->loop, &c->timer);
-	conn_process(c);
+	ev_timer_again(s->loop, &c->timer);
+	/* A follow-up (the shutdown after a leave) goes out only once the answer is written:
+	 * the supervisor stops this process as soon as it has it. */
+	unsigned then_op = reply->status == 200 ? c->plan.then_op : 0;
+	enum route_peer then_peer = c->plan.then_peer;
+	conn_process(c); /* may free c */
+	if (then_op && rpc_call(s->peers[then_peer], then_op, "{}", 2, ignore_reply, NULL) < 0)
+		log_warnx("http: %s: %s not reachable", rpc_op_name(then_op), route_peer_name[then_peer]);
 }
 
 /* Routes one parsed request: answers it at once, or sends its RPC and marks c busy. */

@@ -85,7 +85,8 @@ static void test_reads(void **state)
 	expect_rpc("GET", "/v1/agent/checks", NULL, ROUTE_PEER_CHECK, RPC_AGENT_CHECKS, "{}");
 	expect_rpc("GET", "/v1/catalog/datacenters", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_DATACENTERS, "{}");
 	expect_rpc("GET", "/v1/catalog/nodes?dc=dc1", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_NODES, "{}");
-	expect_rpc("GET", "/v1/catalog/services?stale", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICES, "{}");
+	expect_rpc("GET", "/v1/catalog/services?stale", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICES,
+		   "{\"stale\":true}");
 	expect_rpc("GET", "/v1/catalog/service/web?tag=v1&index=5&wait=10s", NULL, ROUTE_PEER_RAFT,
 		   RPC_CATALOG_SERVICE, "{\"index\":5,\"wait_ms\":10000,\"name\":\"web\",\"tag\":\"v1\"}");
 	expect_rpc("GET", "/v1/catalog/node/node1", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_NODE, "{\"node\":\"node1\"}");
@@ -455,6 +456,190 @@ static void test_agent_ops(void **state)
 	http_response_free(&resp);
 }
 
+/* Membership, leave, user events and the keyring (gossipd's ops). */
+static void test_gossip_routes(void **state)
+{
+	expect_rpc("GET", "/v1/agent/members?wan=1", NULL, ROUTE_PEER_GOSSIP, RPC_MEMBERS, "{\"wan\":true}");
+	/* Consul reads ?wan by value on members and join: an empty one is the LAN */
+	expect_rpc("GET", "/v1/agent/members?wan", NULL, ROUTE_PEER_GOSSIP, RPC_MEMBERS, "{}");
+	expect_rpc("GET", "/v1/agent/members?segment=_all", NULL, ROUTE_PEER_GOSSIP, RPC_MEMBERS, "{}");
+	expect_rpc("GET", "/v1/agent/members?wan=1&segment=_all", NULL, ROUTE_PEER_GOSSIP, RPC_MEMBERS,
+		   "{\"wan\":true}");
+	expect_answer("GET", "/v1/agent/members?wan=1&segment=alpha", NULL, 400,
+		      "Cannot provide a segment with wan=true");
+	expect_answer("GET", "/v1/agent/members?segment=alpha", NULL, 500,
+		      "Network segments are not supported in this version of Consul");
+	cfg.server = false;
+	expect_answer("GET", "/v1/agent/members?segment=alpha", NULL, 500, "segment \"alpha\" not found");
+	cfg.server = true;
+
+	expect_rpc("PUT", "/v1/agent/join/10.0.0.2", NULL, ROUTE_PEER_GOSSIP, RPC_JOIN, "{\"addrs\":[\"10.0.0.2\"]}");
+	expect_rpc("PUT", "/v1/agent/join/10.0.0.2:8302?wan=1", NULL, ROUTE_PEER_GOSSIP, RPC_JOIN,
+		   "{\"addrs\":[\"10.0.0.2:8302\"],\"wan\":true}");
+	expect_rpc("PUT", "/v1/agent/join/%5B::1%5D:8301", NULL, ROUTE_PEER_GOSSIP, RPC_JOIN,
+		   "{\"addrs\":[\"[::1]:8301\"]}");
+	/* python-consul 0.7.1 joins and force-leaves with GET */
+	expect_rpc("GET", "/v1/agent/join/h1", NULL, ROUTE_PEER_GOSSIP, RPC_JOIN, "{\"addrs\":[\"h1\"]}");
+	expect_rpc("GET", "/v1/agent/force-leave/n2", NULL, ROUTE_PEER_GOSSIP, RPC_FORCE_LEAVE, "{\"node\":\"n2\"}");
+	expect_rpc("PUT", "/v1/agent/force-leave/n2?prune=1&wan=1", NULL, ROUTE_PEER_GOSSIP, RPC_FORCE_LEAVE,
+		   "{\"node\":\"n2\",\"prune\":true,\"wan\":true}");
+	/* here presence is enough, as in Consul's AgentForceLeave */
+	expect_rpc("PUT", "/v1/agent/force-leave/n2?prune", NULL, ROUTE_PEER_GOSSIP, RPC_FORCE_LEAVE,
+		   "{\"node\":\"n2\",\"prune\":true}");
+	expect_answer("DELETE", "/v1/agent/join/h1", NULL, 405, "method DELETE not allowed");
+
+	struct planned p = plan_for("PUT", "/v1/agent/leave", NULL);
+	assert_int_equal(p.plan.status, 0);
+	assert_int_equal(p.plan.peer, ROUTE_PEER_GOSSIP);
+	assert_string_equal(rpc_op_name(p.plan.op), "LEAVE");
+	assert_int_equal(p.plan.render, ROUTE_RENDER_EMPTY);
+	/* then the supervisor stops the agent */
+	assert_int_equal(p.plan.then_peer, ROUTE_PEER_CONTROL);
+	assert_string_equal(rpc_op_name(p.plan.then_op), "CONTROL_SHUTDOWN");
+	route_plan_free(&p.plan);
+	expect_answer("GET", "/v1/agent/leave", NULL, 405, NULL);
+	/* nothing else chains a second request */
+	p = plan_for("PUT", "/v1/agent/join/h1", NULL);
+	assert_int_equal(p.plan.then_op, 0);
+	route_plan_free(&p.plan);
+
+	expect_rpc("PUT", "/v1/event/fire/deploy?node=web.*&service=api&tag=v1", "1609030", ROUTE_PEER_GOSSIP,
+		   RPC_EVENT_FIRE,
+		   "{\"name\":\"deploy\",\"payload\":\"MTYwOTAzMA==\",\"node_filter\":\"web.*\","
+		   "\"service_filter\":\"api\",\"tag_filter\":\"v1\"}");
+	expect_rpc("PUT", "/v1/event/fire/deploy?node=", NULL, ROUTE_PEER_GOSSIP, RPC_EVENT_FIRE,
+		   "{\"name\":\"deploy\"}");
+	expect_answer("PUT", "/v1/event/fire/", NULL, 400, "Missing name");
+	expect_answer("PUT", "/v1/event/fire/x?dc=dc9", NULL, 500, "No path to datacenter");
+	expect_answer("PUT", "/v1/event/fire/x?tag=v1", NULL, 500, "Cannot provide tag filter without service filter");
+	expect_answer("GET", "/v1/event/fire/x", NULL, 405, NULL);
+	expect_rpc("GET", "/v1/event/list", NULL, ROUTE_PEER_GOSSIP, RPC_EVENT_LIST, "{}");
+	expect_rpc("GET", "/v1/event/list?name=deploy&index=12&wait=2s", NULL, ROUTE_PEER_GOSSIP, RPC_EVENT_LIST,
+		   "{\"index\":12,\"wait_ms\":2000,\"name\":\"deploy\"}");
+	expect_answer("GET", "/v1/event/list?index=x", NULL, 400, "Invalid index");
+	p = plan_for("GET", "/v1/event/list", NULL);
+	assert_true(p.plan.is_read);
+	route_plan_free(&p.plan);
+
+	const char *key = "{\"Key\":\"pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=\"}";
+	expect_rpc("GET", "/v1/operator/keyring", NULL, ROUTE_PEER_GOSSIP, RPC_KEYRING, "{\"op\":\"list\"}");
+	expect_rpc("GET", "/v1/operator/keyring?local-only=true&relay-factor=2", NULL, ROUTE_PEER_GOSSIP, RPC_KEYRING,
+		   "{\"op\":\"list\"}");
+	expect_rpc("POST", "/v1/operator/keyring", key, ROUTE_PEER_GOSSIP, RPC_KEYRING,
+		   "{\"op\":\"install\",\"key\":\"pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=\"}");
+	expect_rpc("PUT", "/v1/operator/keyring", key, ROUTE_PEER_GOSSIP, RPC_KEYRING,
+		   "{\"op\":\"use\",\"key\":\"pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=\"}");
+	expect_rpc("DELETE", "/v1/operator/keyring", "{\"key\":\"abc=\"}", ROUTE_PEER_GOSSIP, RPC_KEYRING,
+		   "{\"op\":\"remove\",\"key\":\"abc=\"}");
+	expect_answer("POST", "/v1/operator/keyring", NULL, 400, "Request decode failed: EOF");
+	expect_answer("PUT", "/v1/operator/keyring", "[\"k\"]", 400, "Request decode failed: expected a JSON object");
+	expect_answer("POST", "/v1/operator/keyring?relay-factor=9", key, 400,
+		      "Invalid relay-factor: Relay factor must be in range: [0, 5]");
+	expect_answer("GET", "/v1/operator/keyring?relay-factor=x", NULL, 400,
+		      "Error parsing relay factor: strconv.Atoi: parsing \"x\": invalid syntax");
+	expect_answer("POST", "/v1/operator/keyring?local-only=true", key, 400,
+		      "Invalid use of local-only: local-only can only be set for list requests");
+	expect_answer("GET", "/v1/operator/keyring?local-only=maybe", NULL, 400,
+		      "Error parsing local-only: strconv.ParseBool: parsing \"maybe\": invalid syntax");
+	p = plan_for("PATCH", "/v1/operator/keyring", NULL);
+	assert_int_equal(p.plan.status, 405);
+	assert_string_equal(p.plan.allow, "OPTIONS,GET,POST,PUT,DELETE");
+	route_plan_free(&p.plan);
+}
+
+/* What the gossip endpoints answer for gossipd's replies. */
+static void test_render_gossip(void **state)
+{
+	struct http_response resp;
+	struct planned p = plan_for("PUT", "/v1/agent/join/127.0.0.69", NULL);
+	const char *joined = "{\"Joined\":1,\"Errors\":[]}";
+	struct rpc_reply ok = {.status = 200, .body = joined, .body_len = strlen(joined)};
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &ok, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(resp.body.len, 0);
+	http_response_free(&resp);
+
+	/* memberlist's multierror text, which `consul join` prints inside its error */
+	const char *failed = "{\"Joined\":0,\"Errors\":[\"127.0.0.69:8301: dial tcp 127.0.0.69:8301: connect: "
+			     "connection refused\"]}";
+	struct rpc_reply bad = {.status = 500, .body = failed, .body_len = strlen(failed)};
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &bad, &resp);
+	assert_int_equal(resp.status, 500);
+	assert_string_equal(resp.body.data, "1 error occurred:\n\t* Failed to join 127.0.0.69:8301: dial tcp "
+					    "127.0.0.69:8301: connect: connection refused\n\n");
+	assert_string_equal(resp.content_type, "text/plain; charset=utf-8");
+	http_response_free(&resp);
+	const char *two = "{\"Joined\":0,\"Errors\":[\"a:8301: x\",\"b:8301: y\"]}";
+	bad = (struct rpc_reply){.status = 500, .body = two, .body_len = strlen(two)};
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &bad, &resp);
+	assert_string_equal(resp.body.data, "2 errors occurred:\n\t* Failed to join a:8301: x\n\t* Failed to join b:8301: y\n\n");
+	http_response_free(&resp);
+	/* anything else is passed on as it came */
+	bad = (struct rpc_reply){.status = 400, .body = "gossipd: unknown request", .body_len = 24};
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &bad, &resp);
+	assert_int_equal(resp.status, 400);
+	assert_string_equal(resp.body.data, "gossipd: unknown request");
+	http_response_free(&resp);
+	route_plan_free(&p.plan);
+
+	p = plan_for("PUT", "/v1/agent/force-leave/ghost", NULL);
+	struct rpc_reply missing = {.status = 404, .body = "no such member", .body_len = 14};
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &missing, &resp);
+	assert_int_equal(resp.status, 500);
+	assert_string_equal(resp.body.data, "agent: No node found with name 'ghost'");
+	http_response_free(&resp);
+	struct rpc_reply done = {.status = 200, .body = "\"\"", .body_len = 2};
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &done, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(resp.body.len, 0);
+	http_response_free(&resp);
+	route_plan_free(&p.plan);
+
+	/* the event comes back as gossipd rendered it, with no query meta */
+	const char *event = "{\"ID\":\"b54fe110-7af5-cafc-d1fb-afc8ba432b1c\",\"Name\":\"deploy\",\"Payload\":null,"
+			    "\"NodeFilter\":\"\",\"ServiceFilter\":\"\",\"TagFilter\":\"\",\"Version\":1,\"LTime\":3}";
+	struct rpc_reply fired = {.status = 200, .index = 4, .body = event, .body_len = strlen(event)};
+	p = plan_for("PUT", "/v1/event/fire/deploy", NULL);
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &fired, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(resp.body.data, event);
+	assert_string_equal(resp.content_type, "application/json");
+	assert_false(has_header(&resp, "X-Consul-Index"));
+	http_response_free(&resp);
+	route_plan_free(&p.plan);
+
+	/* the list carries the buffer's version to block on */
+	struct rpc_reply listed = {.status = 200, .index = 77, .body = "[]", .body_len = 2};
+	render("GET", "/v1/event/list?name=deploy", &listed, &resp);
+	assert_string_equal(resp.body.data, "[]");
+	assert_true(has_header(&resp, "X-Consul-Index: 77\r\n"));
+	http_response_free(&resp);
+
+	/* keyring writes answer with no body; a member that did not follow is a 500 */
+	const char *key = "{\"Key\":\"k\"}";
+	p = plan_for("POST", "/v1/operator/keyring", key);
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &done, &resp);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(resp.body.len, 0);
+	http_response_free(&resp);
+	struct rpc_reply partial = {.status = 500, .body = "dc1 (LAN) error: 1/2 nodes reported failure",
+				    .body_len = strlen("dc1 (LAN) error: 1/2 nodes reported failure")};
+	http_response_init(&resp);
+	route_render(&cfg, &p.plan, &partial, &resp);
+	assert_int_equal(resp.status, 500);
+	assert_string_equal(resp.body.data, "dc1 (LAN) error: 1/2 nodes reported failure");
+	http_response_free(&resp);
+	route_plan_free(&p.plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +655,8 @@ int main(void)
 		cmocka_unit_test_setup(test_render_errors, setup),
 		cmocka_unit_test_setup(test_render_agent_self, setup),
 		cmocka_unit_test_setup(test_agent_ops, setup),
+		cmocka_unit_test_setup(test_gossip_routes, setup),
+		cmocka_unit_test_setup(test_render_gossip, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

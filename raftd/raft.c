@@ -833,6 +833,14 @@ static void tick_leader(struct raft *r)
 	release_reads(r); /* lease reads wait on time only when the lease was not yet valid */
 }
 
+int raft_campaign(struct raft *r)
+{
+	if (r->role == RAFT_LEADER || !is_voter(r, r->id))
+		return RAFT_ERR_STATE;
+	campaign(r, r->o.pre_vote, false);
+	return 0;
+}
+
 void raft_tick(struct raft *r)
 {
 	r->now++;

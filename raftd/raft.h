@@ -236,6 +236,12 @@ int raft_load(struct raft *r, const struct raft_hard_state *hs, const struct raf
  * initial server). Only on an empty log; returns 0 or RAFT_ERR_STATE. */
 int raft_bootstrap(struct raft *r, const struct raft_config *conf);
 
+/* Campaigns now instead of waiting for the election timeout (with a pre-vote first when
+ * enabled). A server that is the only voter of its configuration wins at once: that is how
+ * a lone server (-dev, -bootstrap) leads right at start. Returns 0 or RAFT_ERR_STATE (already
+ * leader, or not a voter). */
+int raft_campaign(struct raft *r);
+
 /* One tick of time. */
 void raft_tick(struct raft *r);
 /* A message from a peer. Malformed or misdirected messages are dropped (counted) and

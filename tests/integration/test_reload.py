@@ -58,7 +58,8 @@ with a:
     # A broken definition: the old state stays and the agent keeps serving.
     write(os.path.join(conf_dir, "bad.json"), {"service": {"name": "bad", "port": "not-a-port"}})
     rc, out, err = run_cli(["reload"], addr=a.http_addr())
-    check(rc == 0, "reload with a bad service definition is accepted by the supervisor: %r" % err)
+    check(rc == 1 and "Error reloading" in err and "bad.json" in err and "port" in err,
+          "reload with a bad service definition fails, naming the file and the key: %r" % err)
     check(wait_for(lambda: "bad.json" in open(a.log_path, errors="replace").read(), 5),
           "the error is logged with the file name")
     services = agent_services(a)

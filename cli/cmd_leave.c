@@ -1,0 +1,55 @@
+/* cmd_leave.c: `consul leave`: the agent leaves the cluster gracefully, then shuts down. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char leave_usage[] = "Usage: consul leave [options]\n\n"
+				  "  Causes the agent to gracefully leave the Consul cluster and shutdown.\n\n"
+				  "  -http-addr=<addr>  The agent's HTTP address (CONSUL_HTTP_ADDR)\n";
+
+int cmd_leave(int argc, char **argv)
+{
+	const char *http_addr = NULL, *v;
+	bool ok;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+			if (!ok)
+				return 1;
+		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
+			fputs(leave_usage, stdout);
+			return 0;
+		} else
+			return cli_bad_flag(argv[i], leave_usage);
+	}
+	if (i < argc) {
+		/* Go prints the leftover arguments as a slice: [a b] */
+		fputs("Error found unexpected args: [", stderr);
+		for (int k = i; k < argc; k++)
+			fprintf(stderr, "%s%s", k > i ? " " : "", argv[k]);
+		fputs("]\n", stderr);
+		fputs(leave_usage, stdout);
+		return 1;
+	}
+	struct api api;
+	struct api_response r;
+	if (cli_api(&api, http_addr))
+		return 1;
+	if (api_request(&api, "PUT", "/v1/agent/leave", NULL, 0, &r) < 0) {
+		fprintf(stderr, "Error leaving: %s\n", api.error);
+		return 1;
+	}
+	if (r.status != 200) {
+		int rc = cli_http_error("leaving", &r);
+		api_response_free(&r);
+		return rc;
+	}
+	api_response_free(&r);
+	printf("Graceful leave complete\n");
+	return 0;
+}

@@ -1,0 +1,121 @@
+"""Three servers with -bootstrap-expect=3, joined by -retry-join, elect one leader; kill -9 the
+leader: the others elect a new one within 3 s and writes go on; the old leader restarts and
+catches up; every acknowledged write reads back from every server."""
+import os
+import signal
+import tempfile
+import time
+
+from harness import Agent, check, finish, wait_for
+
+ADDRS = ["127.0.0.50", "127.0.0.51", "127.0.0.52"]
+CONFIG = {"performance": {"raft_multiplier": 1}}
+dirs = [tempfile.mkdtemp(prefix="consul-it-raft-") for _ in ADDRS]
+
+
+def agent(i):
+    args = ["-server", "-bootstrap-expect=3", "-data-dir=" + dirs[i], "-node=raft-%d" % i]
+    args += ["-retry-join=" + a for a in ADDRS if a != ADDRS[i]]
+    return Agent(ADDRS[i], args, config=CONFIG)
+
+
+def leader_of(a):
+    status, _, body = a.http("GET", "/v1/status/leader", timeout_s=1)
+    return body.decode().strip().strip('"') if status == 200 else ""
+
+
+def agreed_leader(group):
+    """The leader every agent of the group names, or None."""
+    names = set()
+    for a in group:
+        try:
+            names.add(leader_of(a))
+        except OSError:
+            return None
+    return names.pop() if len(names) == 1 and "" not in names else None
+
+
+def put(a, key, value):
+    try:
+        status, _, body = a.http("PUT", "/v1/kv/" + key, body=value.encode(), timeout_s=3)
+        return status == 200 and body.strip() == b"true"
+    except OSError:
+        return False
+
+
+def kill_hard(a):
+    pids = list(a.roles().values())
+    a.proc.kill()
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    a.proc.wait(timeout=5)
+
+
+agents = [agent(i) for i in range(3)]
+acked = {}
+try:
+    for a in agents:
+        a.start()
+    leader = wait_for(lambda: agreed_leader(agents), 15)
+    check(leader, "three servers agree on one leader: %r" % leader)
+    status, _, peers = agents[0].get_json("/v1/status/peers")
+    check(status == 200 and sorted(peers or []) == sorted(a + ":8300" for a in ADDRS),
+          "status/peers lists the three servers: %r" % peers)
+    status, _, conf = agents[1].get_json("/v1/operator/raft/configuration")
+    check(status == 200 and len(conf["Servers"]) == 3 and
+          sum(1 for s in conf["Servers"] if s["Leader"]) == 1 and
+          {s["Node"] for s in conf["Servers"]} == {"raft-0", "raft-1", "raft-2"},
+          "operator raft configuration names the servers and the leader: %r" % conf)
+
+    # Writes through every server: followers forward them to the leader.
+    for i in range(12):
+        key, value = "acked/before-%02d" % i, "v%d" % i
+        if put(agents[i % 3], key, value):
+            acked[key] = value
+    check(len(acked) == 12, "12 writes acknowledged through the three servers")
+    status, h, _ = agents[2].http("GET", "/v1/kv/acked/before-00?stale")
+    check(status == 200 and h.get("x-consul-knownleader") == "true", "stale read answers with KnownLeader")
+
+    old = next(a for a in agents if leader.startswith(a.addr + ":"))
+    rest = [a for a in agents if a is not old]
+    kill_hard(old)
+    t0 = time.monotonic()
+    new_leader = wait_for(lambda: (lambda l: l if l and l != leader else None)(agreed_leader(rest)), 10, 0.02)
+    elapsed = time.monotonic() - t0
+    check(new_leader, "a new leader after kill -9 of the old one: %r" % new_leader)
+    check(elapsed < 3.0, "new leader within 3 s: %.2f s" % elapsed)
+    print("     new leader after %.0f ms" % (elapsed * 1000))
+
+    for i in range(12):
+        key, value = "acked/after-%02d" % i, "w%d" % i
+        if wait_for(lambda: put(rest[i % 2], key, value), 5, 0.1):
+            acked[key] = value
+    check(len(acked) == 24, "writes go on with two servers of three: %d acknowledged" % len(acked))
+
+    back = agent(agents.index(old))
+    agents[agents.index(old)] = back
+    back.start()
+
+    def caught_up():
+        status, _, body = back.get_json("/v1/kv/acked?recurse&stale")
+        return status == 200 and len(body) == len(acked)
+    check(wait_for(caught_up, 15, 0.1), "the restarted server caught up with every write")
+    check(wait_for(lambda: agreed_leader(agents), 10), "three servers agree on a leader again")
+
+    for a in agents:
+        status, _, entries = a.get_json("/v1/kv/acked?recurse")
+        got = {e["Key"]: __import__("base64").b64decode(e["Value"]).decode() for e in entries or []}
+        check(status == 200 and got == acked, "every acknowledged write reads back from %s (%d keys)" %
+              (a.addr, len(got)))
+finally:
+    for a in agents:
+        if a.proc:
+            a.kill_all()
+    if __import__("harness").failures:
+        for a in agents:
+            a.dump_log(30)
+
+finish()
