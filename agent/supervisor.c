@@ -32,6 +32,8 @@
 /* A child that ran this long before dying gets its backoff reset. */
 #define HEALTHY_RUN_S 10.0
 #define STOP_TIMEOUT_S 5.0
+/* `consul reload`s that arrive while one runs wait for the next, which answers them all. */
+#define RELOAD_WAITERS 8
 
 struct child {
 	const struct role *role;
@@ -43,7 +45,15 @@ struct child {
 	double backoff_s;
 	bool first_run;
 	bool enabled; /* the configuration wants it (scriptd: script checks allowed) */
+	bool restart_now; /* stopped on purpose to start again at once (its settings changed) */
 	struct agent *agent;
+};
+
+/* The callers one reload answers (SIGHUP has none, but wants it all the same). */
+struct reload_batch {
+	struct rpc_req *reqs[RELOAD_WAITERS];
+	size_t n;
+	bool wanted;
 };
 
 struct agent {
@@ -65,10 +75,11 @@ struct agent {
 	bool reload_pending;
 	int64_t reload_call;
 	struct config reload_fresh;
-	struct rpc_req *reload_req; /* NULL for SIGHUP */
+	struct reload_batch reload_now, reload_next;
 };
 
 static void child_start(struct child *c);
+static void reload_finish(struct agent *a, const char *reason);
 
 static size_t children_running(const struct agent *a)
 {
@@ -84,6 +95,15 @@ static void agent_stop(struct agent *a, int exit_code)
 		return;
 	a->stopping = true;
 	a->exit_code = exit_code;
+	/* checkd goes too: no reload will be asked of it, and its link closing is expected. */
+	if (a->reload_pending) {
+		rpc_cancel(a->checkd, a->reload_call);
+		a->reload_pending = false;
+		config_free(&a->reload_fresh);
+		reload_finish(a, "the agent is shutting down");
+	}
+	rpc_client_free(a->checkd);
+	a->checkd = NULL;
 	log_info("shutting down: stopping %zu roles", children_running(a));
 	for (size_t i = 0; i < a->nchildren; i++) {
 		struct child *c = &a->children[i];
@@ -134,6 +154,11 @@ static void child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 		log_info("%s stopped (%s): the configuration no longer needs it", c->role->binary, how);
 		return;
 	}
+	if (c->restart_now) {
+		c->restart_now = false;
+		child_start(c);
+		return;
+	}
 	double ran_s = ev_now(loop) - c->started_at;
 	if (c->first_run && ran_s < STARTUP_GRACE_S && WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) != 0) {
 		log_error("%s failed to start (%s); its reason is logged above", c->role->binary, how);
@@ -168,6 +193,14 @@ static void child_exec(struct child *c)
 	 * stops the roles in order; and death with the supervisor, so none is orphaned. */
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* The supervisor's handlers came along with the fork: a SIGTERM sent to this pid before
+	 * the exec would be caught by them and lost, leaving a role that never stops. Signals are
+	 * blocked across the fork (child_start); back to the defaults, a pending one acts now.
+	 * SIGHUP stays ignored, as every role ignores it until it watches for reloads. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -188,15 +221,19 @@ static void child_exec(struct child *c)
 static void child_start(struct child *c)
 {
 	struct agent *a = c->agent;
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(c);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		log_warn("fork for %s", c->role->binary);
 		ev_timer_set(&c->restart_timer, c->backoff_s, 0);
 		ev_timer_start(a->loop, &c->restart_timer);
 		return;
 	}
-	if (pid == 0)
-		child_exec(c);
 	c->pid = pid;
 	c->started_at = ev_now(a->loop);
 	ev_child_set(&c->watcher, pid, 0);
@@ -231,6 +268,7 @@ static void roles_follow(struct agent *a)
 			}
 		} else if (!want && c->enabled) {
 			c->enabled = false;
+			c->restart_now = false;
 			ev_timer_stop(a->loop, &c->restart_timer);
 			if (c->pid > 0)
 				kill(c->pid, SIGTERM);
@@ -242,16 +280,29 @@ static void roles_follow(struct agent *a)
  * role re-reads it on SIGHUP, but checkd when it has already applied it (checkd_applied). */
 static void reload_commit(struct agent *a, struct config *fresh, bool checkd_applied)
 {
+	const char *old_user = a->cfg.script_user, *new_user = fresh->script_user;
+	bool script_user_changed = (old_user || new_user) && (!old_user || !new_user || strcmp(old_user, new_user));
 	config_free(&a->cfg);
 	a->cfg = *fresh;
 	memset(fresh, 0, sizeof *fresh);
 	log_set_level(a->cfg.log_level);
-	roles_follow(a);
 	for (size_t i = 0; i < a->nchildren; i++) {
 		struct child *c = &a->children[i];
 		if (c->pid > 0 && c->enabled && !(checkd_applied && strcmp(c->role->name, "checkd") == 0))
 			kill(c->pid, SIGHUP);
 	}
+	/* scriptd learns its user when it starts: a new script_user takes a restart. */
+	for (size_t i = 0; i < a->nchildren && script_user_changed; i++) {
+		struct child *c = &a->children[i];
+		if (strcmp(c->role->name, "scriptd") == 0 && c->enabled && c->pid > 0) {
+			log_info("restarting %s: script_user changed", c->role->binary);
+			c->restart_now = true;
+			kill(c->pid, SIGTERM);
+		}
+	}
+	/* After the signals: a role started now reads the new files itself, and a SIGHUP before
+	 * it ignores the signal would end it. */
+	roles_follow(a);
 	log_info("configuration reloaded");
 }
 
@@ -269,15 +320,34 @@ static void reload_answer(struct rpc_req *req, const char *reason)
 	rpc_reply_simple(req, 500, 1, msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1);
 }
 
+static void reload_start(struct agent *a);
+
+/* The running reload ended (reason NULL: done): its callers get the answer, and the reloads
+ * asked for meanwhile run now, as one. */
+static void reload_finish(struct agent *a, const char *reason)
+{
+	for (size_t i = 0; i < a->reload_now.n; i++)
+		reload_answer(a->reload_now.reqs[i], reason);
+	a->reload_now = a->reload_next;
+	memset(&a->reload_next, 0, sizeof a->reload_next);
+	if (!a->reload_now.wanted)
+		return;
+	if (a->stopping) {
+		for (size_t i = 0; i < a->reload_now.n; i++)
+			reload_answer(a->reload_now.reqs[i], "the agent is shutting down");
+		memset(&a->reload_now, 0, sizeof a->reload_now);
+		return;
+	}
+	reload_start(a);
+}
+
 static void on_checkd_reload(void *arg, const struct rpc_reply *reply)
 {
 	struct agent *a = arg;
-	struct rpc_req *req = a->reload_req;
 	a->reload_pending = false;
-	a->reload_req = NULL;
 	if (a->stopping) {
 		config_free(&a->reload_fresh);
-		reload_answer(req, "the agent is shutting down");
+		reload_finish(a, "the agent is shutting down");
 		return;
 	}
 	if (reply->status == 400) {
@@ -285,28 +355,24 @@ static void on_checkd_reload(void *arg, const struct rpc_reply *reply)
 		snprintf(reason, sizeof reason, "%.*s", (int)reply->body_len, reply->body ? reply->body : "");
 		log_error("failed to reload configuration, keeping the old one: %s", reason);
 		config_free(&a->reload_fresh);
-		reload_answer(req, reason);
+		reload_finish(a, reason);
 		return;
 	}
 	/* Applied (200), or checkd could not be asked (503: it restarts and reads the files). */
 	reload_commit(a, &a->reload_fresh, reply->status == 200);
-	reload_answer(req, NULL);
+	reload_finish(a, NULL);
 }
 
-/* A reload (SIGHUP, or `consul reload` with req): the flags and files again. The answer to
- * req comes once checkd has applied the definitions, or refused them. */
-static void agent_reload(struct agent *a, struct rpc_req *req)
+/* Runs the reload for reload_now: the flags and files again; checkd applies the definitions
+ * first, and the answer waits for it. */
+static void reload_start(struct agent *a)
 {
 	char err[1024];
 	struct config fresh;
-	if (a->reload_pending) {
-		reload_answer(req, "another reload is in progress");
-		return;
-	}
 	log_info("reloading configuration");
 	if (config_load(&fresh, a->flag_argc, a->flag_argv, err, sizeof err) < 0) {
 		log_error("failed to reload configuration, keeping the old one: %s", err);
-		reload_answer(req, err);
+		reload_finish(a, err);
 		return;
 	}
 	bool ask_checkd = false;
@@ -315,16 +381,34 @@ static void agent_reload(struct agent *a, struct rpc_req *req)
 			ask_checkd = rpc_client_connected(a->checkd);
 	if (ask_checkd) {
 		a->reload_fresh = fresh;
-		a->reload_req = req;
 		a->reload_pending = true;
 		if ((a->reload_call = rpc_call(a->checkd, RPC_CHECKD_RELOAD, "{}", 2, on_checkd_reload, a)) > 0)
 			return;
 		a->reload_pending = false;
-		a->reload_req = NULL;
 		fresh = a->reload_fresh;
+		memset(&a->reload_fresh, 0, sizeof a->reload_fresh);
 	}
 	reload_commit(a, &fresh, false);
-	reload_answer(req, NULL);
+	reload_finish(a, NULL);
+}
+
+/* A reload: SIGHUP (req NULL) or `consul reload` (answered once it is done). */
+static void agent_reload(struct agent *a, struct rpc_req *req)
+{
+	if (a->stopping) {
+		reload_answer(req, "the agent is shutting down");
+		return;
+	}
+	struct reload_batch *b = a->reload_pending ? &a->reload_next : &a->reload_now;
+	if (req && b->n == RELOAD_WAITERS) {
+		reload_answer(req, "too many reloads waiting");
+		return;
+	}
+	if (req)
+		b->reqs[b->n++] = req;
+	b->wanted = true;
+	if (!a->reload_pending)
+		reload_start(a);
 }
 
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -444,8 +528,6 @@ static int agent_setup(struct agent *a, int argc, char **argv)
 
 static void agent_cleanup(struct agent *a)
 {
-	if (a->reload_pending)
-		rpc_cancel(a->checkd, a->reload_call);
 	if (a->checkd)
 		rpc_client_free(a->checkd);
 	config_free(&a->reload_fresh);

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/privdrop.h"
 #include "common/rpc.h"
+#include "common/server_link.h"
 #include "common/rpc_ops.h"
 #include "common/duration.h"
 #include "file_defs.h"
@@ -607,9 +608,7 @@ int main(int argc, char **argv)
 		fatalx("invalid service or check definition in the configuration");
 
 	d.server = role_serve(d.loop, &d.cfg, "check.sock", handle, &d);
-	char *raft_sock = config_run_path(&d.cfg, "raft.sock");
-	d.raft = rpc_client_new(d.loop, raft_sock, "raftd");
-	free(raft_sock);
+	d.raft = server_link_new(d.loop, &d.cfg, "raftd");  /* a server's, on client agents */
 	if (d.cfg.enable_script_checks || d.cfg.enable_local_script_checks) {
 		char *script_sock = config_run_path(&d.cfg, "script.sock");
 		d.script = rpc_client_new(d.loop, script_sock, "scriptd");
@@ -619,6 +618,8 @@ int main(int argc, char **argv)
 	priv_drop(d.cfg.user);
 
 	restore_state(&d);
+	/* Before the first full sync's stagger, so agents started together spread out. */
+	srandom((unsigned)getpid() ^ (unsigned)(ev_time() * 1000.0));
 	d.sync = sync_new(d.loop, d.raft, d.ls, &d.cfg);
 	d.runner = runner_new(d.loop, d.ls, d.script, d.raft, on_result, &d);
 	if (!d.sync || !d.runner)

@@ -53,7 +53,7 @@ struct run {
 	int fd;
 	SSL *ssl;
 	struct buf out; /* request bytes to send */
-	struct http_reply reply;
+	struct http_reply *reply; /* only while an HTTP request is in flight (1.3 KB) */
 	char *url;        /* the URL being fetched: def.http, or a redirect's target */
 	char *method;     /* may change on a redirect (303 -> GET) */
 	bool send_body;
@@ -101,6 +101,15 @@ static void publish(struct run *run, const char *status, const char *output, boo
 }
 
 /* Ends the I/O of a run, keeping its schedule. */
+static void reply_drop(struct run *run)
+{
+	if (run->reply) {
+		http_reply_free(run->reply);
+		free(run->reply);
+		run->reply = NULL;
+	}
+}
+
 static void run_reset_io(struct run *run)
 {
 	struct ev_loop *loop = run->r->loop;
@@ -120,8 +129,7 @@ static void run_reset_io(struct run *run)
 	}
 	buf_free(&run->out);
 	buf_init(&run->out);
-	http_reply_free(&run->reply);
-	http_reply_init(&run->reply, run->def.output_max_size, false);
+	reply_drop(run);
 	run->phase = PHASE_IDLE;
 }
 
@@ -316,8 +324,12 @@ static void http_connect(struct run *run)
 		http_fail(run, "out of memory");
 		return;
 	}
-	http_reply_free(&run->reply);
-	http_reply_init(&run->reply, run->def.output_max_size, !strcmp(run->method, "HEAD"));
+	reply_drop(run);
+	if (!(run->reply = malloc(sizeof *run->reply))) {
+		http_fail(run, "out of memory");
+		return;
+	}
+	http_reply_init(run->reply, run->def.output_max_size, !strcmp(run->method, "HEAD"));
 	int rc = dial(run, u.host, u.port);
 	if (rc == -ENOENT) {
 		http_fail(run, "dial tcp: lookup %s: no such host", u.host);
@@ -404,7 +416,7 @@ static bool ssl_wants(struct run *run, int rc)
 
 static void http_complete(struct run *run)
 {
-	struct http_reply *rep = &run->reply;
+	struct http_reply *rep = run->reply;
 	int code = rep->code;
 	bool redirect = (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) && rep->location[0];
 	if (redirect) {
@@ -525,12 +537,12 @@ static void http_io(struct run *run)
 				return;
 			}
 		}
-		int rc = n == 0 ? http_reply_eof(&run->reply) : http_reply_feed(&run->reply, chunk, (size_t)n);
+		int rc = n == 0 ? http_reply_eof(run->reply) : http_reply_feed(run->reply, chunk, (size_t)n);
 		if (rc < 0) {
-			if (run->reply.error && !strcmp(run->reply.error, "EOF"))
+			if (run->reply->error && !strcmp(run->reply->error, "EOF"))
 				http_fail(run, "EOF");
 			else
-				http_fail(run, "net/http: HTTP/1.x transport connection broken: %s", run->reply.error);
+				http_fail(run, "net/http: HTTP/1.x transport connection broken: %s", run->reply->error);
 			return;
 		}
 		if (rc > 0) {
@@ -582,7 +594,7 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 		run_finish(run, "critical", b.data, false);
 		buf_free(&b);
 	} else if (run->def.kind == CHECK_HTTP) {
-		if (run->phase == PHASE_RECV && run->reply.state != HTTP_REPLY_HEAD)
+		if (run->phase == PHASE_RECV && run->reply && run->reply->state != HTTP_REPLY_HEAD)
 			http_fail(run, "context deadline exceeded (Client.Timeout or context cancellation while reading body)");
 		else
 			http_fail(run, "context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
@@ -834,7 +846,6 @@ static struct run *run_new(struct runner *r, const struct ls_check *c)
 	run->serial = c->serial;
 	run->fd = -1;
 	buf_init(&run->out);
-	http_reply_init(&run->reply, run->def.output_max_size, false);
 	check_threshold_init(&run->th, &run->def);
 	ev_timer_init(&run->next, on_next, 0., 0.);
 	ev_timer_init(&run->deadline, on_deadline, 0., 0.);
@@ -851,7 +862,6 @@ static void run_free(struct run *run)
 	ev_timer_stop(run->r->loop, &run->next);
 	if (local_alias(&run->def))
 		run->r->nlocal_alias--;
-	http_reply_free(&run->reply);
 	buf_free(&run->out);
 	free(run->url);
 	free(run->method);

@@ -20,7 +20,9 @@ int cmd_members(int argc, char **argv)
 {
 	const char *http_addr = NULL, *status_re = NULL, *segment = "_all", *filter = NULL, *v;
 	bool detailed = false, wan = false, ok;
-	for (int i = 1; i < argc; i++) {
+	/* Go's flag package stops at the first argument that is not a flag; Consul ignores the rest */
+	for (int i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0 && strcmp(argv[i], "--") != 0;
+	     i++) {
 		if (cli_flag(argv[i], "detailed", &v))
 			detailed = true;
 		else if (cli_flag(argv[i], "wan", &v))

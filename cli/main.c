@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "supervisor.h"
 
+int cmd_operator(int argc, char **argv); /* cmd_operator.c (raftd's owner) */
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -21,6 +23,7 @@ static const struct {
 	{"leave", cmd_leave, "Gracefully leaves the Consul cluster and shuts down"},
 	{"maint", cmd_maint, "Controls node or service maintenance mode"},
 	{"members", cmd_members, "Lists the members of a Consul cluster"},
+	{"operator", cmd_operator, "Provides cluster-level tools for Consul operators"},
 	{"reload", cmd_reload, "Triggers the agent to reload configuration files"},
 	{"services", cmd_services, "Interact with services"},
 	{"version", cmd_version, "Prints the Consul version"},

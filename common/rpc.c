@@ -344,7 +344,7 @@ static void client_connected(struct rpc_client *c)
 
 static void client_try_connect(struct rpc_client *c)
 {
-	if (c->fd >= 0)
+	if (c->fd >= 0 || !*c->path)
 		return;
 	bool in_progress;
 	int fd = client_open(c->path, &in_progress);
@@ -408,6 +408,33 @@ void rpc_client_free(struct rpc_client *c)
 	free(c->path);
 	free(c->peer);
 	free(c);
+}
+
+void rpc_client_retarget(struct rpc_client *c, const char *target)
+{
+	if (strcmp(c->path, target) == 0)
+		return;
+	char *path = strdup(target);
+	if (!path)
+		fatalx("out of memory");
+	log_info("link to %s: now %s", c->peer, *target ? target : "(none)");
+	if (c->fd >= 0) {
+		ev_io_stop(c->loop, &c->rio);
+		ev_io_stop(c->loop, &c->wio);
+		close(c->fd);
+		c->fd = -1;
+		c->connecting = false;
+		buf_reset(&c->in);
+		buf_reset(&c->out);
+	}
+	ev_timer_stop(c->loop, &c->retry);
+	client_fail_pending(c);
+	free(c->path);
+	c->path = path;
+	c->backoff_s = BACKOFF_MIN;
+	c->failure_logged = false;
+	if (*target)
+		client_try_connect(c);
 }
 
 bool rpc_client_connected(const struct rpc_client *c)

@@ -47,6 +47,9 @@ struct rpc_client;
 struct rpc_client *rpc_client_new(struct ev_loop *loop, const char *target, const char *peer_name);
 void rpc_client_free(struct rpc_client *c); /* pending calls get status 503 */
 bool rpc_client_connected(const struct rpc_client *c);
+/* Points the client at another target (calls in flight get 503) and connects to it; "" leaves
+ * it unconnected (calls fail with -ENOTCONN) until the next retarget. */
+void rpc_client_retarget(struct rpc_client *c, const char *target);
 /* Sends a request (queued while a TCP connect is in progress). Returns a call id (> 0), and
  * cb runs later exactly once with the reply (status 503 if the link drops first); or returns
  * -ENOTCONN / -ENOMEM / -EMSGSIZE, and cb is never called. */

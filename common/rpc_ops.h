@@ -37,6 +37,9 @@
 	X(RAFT_CONFIGURATION, 20, "raftd")                                                         \
 	/* {"id"?,"address"?} -> "": the leader removes that server from the configuration */     \
 	X(RAFT_REMOVE_PEER, 21, "raftd")                                                           \
+	/* server to server: u16 op (big-endian) + that op's args, relayed once to the leader ->  \
+	 * that op's reply */                                                                      \
+	X(RAFT_FORWARD, 22, "raftd")                                                               \
 	/* gossipd (gossip.sock): membership */                                                    \
 	/* MEMBERS is also the subscription: with "index" it blocks until the member table (any   \
 	 * state, address or tag) changes past it; the reply's index is the table's version.     \

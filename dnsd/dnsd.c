@@ -27,6 +27,7 @@
 #include "common/net.h"
 #include "common/privdrop.h"
 #include "common/rpc.h"
+#include "common/server_link.h"
 #include "common/rpc_ops.h"
 
 #define DUMP_WAIT_MS 300000     /* Consul's default blocking wait */
@@ -455,7 +456,7 @@ int main(int argc, char **argv)
 	ev_signal_start(d.loop, &d.sighup_w);
 
 	d.raft_path = config_run_path(&d.cfg, "raft.sock");
-	d.raft = rpc_client_new(d.loop, d.raft_path, "raftd");
+	d.raft = server_link_new(d.loop, &d.cfg, "raftd");  /* a server's, on client agents */
 	ev_init(&d.retry, retry_cb);
 	d.retry.data = &d;
 	d.retry_s = RETRY_MIN_S;

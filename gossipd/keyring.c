@@ -56,6 +56,8 @@ void keyring_init(struct keyring *k)
 
 void keyring_clear(struct keyring *k)
 {
+	if (!k)
+		return;
 	explicit_bzero(k, sizeof *k);
 	keyring_init(k);
 }

@@ -171,7 +171,7 @@ static int stream_deliver(struct stream *st, const uint8_t *frame, size_t len)
 	swim_out_init(&o);
 	int rc = swim_recv(p->swim, pool_now_ms(), &st->peer, &m, &o);
 	if (rc < 0)
-		pool_note_drop(p, &st->peer, "stream", "refused by the membership core");
+		log_debug("%s: stream from %s:%u refused by the membership core", p->label, st->peer.host, st->peer.port);
 	swim_msg_free(&m);
 	pool_flush(p, &o, st->outgoing ? NULL : st);
 	swim_out_free(&o);

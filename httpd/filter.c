@@ -365,8 +365,10 @@ static char *parse_value(struct parser *p)
 	return NULL;
 }
 
-/* Go's regexp and POSIX ERE agree on the common subset; \d and \D are rewritten, and what
- * could make the matcher slow (back-references, large or many counted repetitions) is refused. */
+/* Go's regexp and POSIX ERE agree on the common subset; \d and \D are rewritten. What Go
+ * refuses and what would make glibc's matcher blow up is refused: back-references, a
+ * repetition of a repetition ("a++", Go's "invalid nested repetition operator"; a single
+ * lazy "?" after one is accepted as Go does), and large or many counted repetitions. */
 static bool translate_regex(struct parser *p, const char *in, struct buf *out)
 {
 	size_t len = strlen(in);
@@ -375,6 +377,8 @@ static bool translate_regex(struct parser *p, const char *in, struct buf *out)
 		return false;
 	}
 	int bounds = 0;
+	int after_repeat = 0; /* 1: just after a repetition; 2: after its lazy '?' */
+	bool in_class = false;
 	for (size_t i = 0; i < len; i++) {
 		char c = in[i];
 		if (c == '\\' && i + 1 < len) {
@@ -383,11 +387,40 @@ static bool translate_regex(struct parser *p, const char *in, struct buf *out)
 				perr(p, "back-references are not supported in regular expressions");
 				return false;
 			}
+			after_repeat = 0;
+			if (in_class) {
+				/* POSIX classes have no escapes: spell out Go's */
+				if (n == ']' || n == '^' || n == '-') {
+					perr(p, "\\%c inside a character class is not supported; move it", n);
+					return false;
+				}
+				buf_append_str(out, n == 'd' ? "0-9" : n == 'w' ? "a-zA-Z0-9_" : n == 's' ? " \t\n\r\f\v" : "");
+				if (!strchr("dws", n))
+					buf_append_char(out, n);
+				continue;
+			}
 			if (n == 'd' || n == 'D')
 				buf_append_str(out, n == 'd' ? "[0-9]" : "[^0-9]");
 			else
 				buf_appendf(out, "\\%c", n);
 			continue;
+		}
+		if (in_class) {
+			/* a ']' right after '[' or '[^' is a member, as in both syntaxes */
+			if (c == ']' && !(in[i - 1] == '[' || (in[i - 1] == '^' && i >= 2 && in[i - 2] == '[')))
+				in_class = false;
+			buf_append_char(out, c);
+			continue;
+		}
+		bool repeat = c == '*' || c == '+' || c == '?' || c == '{';
+		if (repeat && after_repeat) {
+			if (c == '?' && after_repeat == 1) {
+				after_repeat = 2;
+				buf_append_char(out, c);
+				continue;
+			}
+			perr(p, "invalid nested repetition operator in regular expression");
+			return false;
 		}
 		if (c == '{') {
 			unsigned long count = strtoul(in + i + 1, NULL, 10);
@@ -399,7 +432,16 @@ static bool translate_regex(struct parser *p, const char *in, struct buf *out)
 				     MAX_REGEX_BOUNDS, MAX_REGEX_BOUND);
 				return false;
 			}
+			const char *close = strchr(in + i, '}');
+			if (close) {
+				buf_append(out, in + i, (size_t)(close - (in + i)) + 1);
+				i = (size_t)(close - in);
+				after_repeat = 1;
+				continue;
+			}
 		}
+		in_class = c == '[';
+		after_repeat = repeat ? 1 : 0;
 		buf_append_char(out, c);
 	}
 	return true;

@@ -1,5 +1,5 @@
 /* httpd.c: consul-httpd, the HTTP API role. Binds the API port, drops privileges, then
- * serves requests by asking raftd, checkd and gossipd over their Unix sockets. */
+ * serves requests by asking raftd (a server's, on client agents), checkd and gossipd. */
 #include <ev.h>
 #include <stdlib.h>
 
@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/privdrop.h"
 #include "common/rpc.h"
+#include "common/server_link.h"
 #include "routes.h"
 #include "server.h"
 
@@ -21,6 +22,10 @@ int main(int argc, char **argv)
 
 	struct rpc_client *peers[ROUTE_PEER_COUNT];
 	for (int i = 0; i < ROUTE_PEER_COUNT; i++) {
+		if (i == ROUTE_PEER_RAFT) {  /* on a client agent: a server, found through gossip */
+			peers[i] = server_link_new(loop, &cfg, route_peer_name[i]);
+			continue;
+		}
 		char *path = config_run_path(&cfg, route_peer_socket[i]);
 		peers[i] = rpc_client_new(loop, path, route_peer_name[i]);
 		free(path);

@@ -861,6 +861,7 @@ static void h_event_list(struct route_ctx *c)
 {
 	if (!begin_read(c, ROUTE_PEER_GOSSIP, RPC_EVENT_LIST, false))
 		return;
+	c->p->index_only = true; /* Consul's EventList sets only the index */
 	const char *name = route_param(c->rr, "name");
 	if (name && *name)
 		jw_kv_str(&c->w, "name", name);
@@ -1119,10 +1120,12 @@ void route_render_peer_down(const struct route_plan *plan, bool server, struct h
 	add_vary(resp);
 }
 
-static void add_meta(struct http_response *resp, const struct rpc_reply *reply)
+static void add_meta(struct http_response *resp, const struct rpc_reply *reply, bool index_only)
 {
 	/* Never 0: a blocking client would spin on ?index=0 (Consul's setIndex does the same). */
 	http_response_header(resp, "X-Consul-Index", "%" PRIu64, reply->index ? reply->index : 1);
+	if (index_only)
+		return;
 	http_response_header(resp, "X-Consul-KnownLeader", "%s", reply->known_leader ? "true" : "false");
 	http_response_header(resp, "X-Consul-LastContact", "%" PRIu32, reply->last_contact_ms);
 }
@@ -1387,7 +1390,7 @@ void route_render(const struct config *cfg, const struct route_plan *plan, const
 	}
 	add_vary(resp);
 	if (plan->is_read && (reply->status == 200 || reply->status == 404))
-		add_meta(resp, reply);
+		add_meta(resp, reply, plan->index_only);
 	if (plan->render == ROUTE_RENDER_JOIN && reply->status != 200 && render_join_failure(reply, resp))
 		return;
 	if (plan->render == ROUTE_RENDER_FORCE_LEAVE && reply->status == 404) {

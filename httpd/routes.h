@@ -84,6 +84,7 @@ struct route_plan {
 	struct buf args;      /* JSON object */
 	enum route_render render;
 	bool is_read;         /* add X-Consul-Index / KnownLeader / LastContact */
+	bool index_only;      /* of those, X-Consul-Index alone (agent-local reads: /v1/event/list) */
 	bool pretty;
 	bool text;            /* ?format=text (agent health) */
 	bool by_name;         /* agent health by service name: an array */

@@ -107,6 +107,9 @@ static void test_regex(void **state)
 	assert_string_equal(kept("Service.ID matches `2$`"), "web2");
 	assert_string_equal(kept("Service.ID not matches `\\d$`"), "");
 	assert_string_equal(kept("Node.Node matches \"n(1|3)\""), "web1");
+	assert_string_equal(kept("Service.ID matches `^w.+?1$`"), "web1");
+	assert_string_equal(kept("Service.ID matches `[+*?]+|^web2{1}$`"), "web2");
+	assert_string_equal(kept("Service.ID matches `^[]a-z[]+[\\d]$`"), "web1,web2");
 }
 
 static void test_boolean_logic(void **state)
@@ -150,6 +153,9 @@ static void test_refused(void **state)
 	expect_refused("Service.ID matches \"(\"", "Failed to compile regular expression");
 	expect_refused("Service.ID matches `(a)\\1`", "back-references");
 	expect_refused("Service.ID matches \"a{1000}\"", "counted repetitions");
+	expect_refused("Service.ID matches `e+++`", "nested repetition");
+	expect_refused("Service.ID matches `a{2}{3}`", "nested repetition");
+	expect_refused("Service.ID matches `a*?+`", "nested repetition");
 	expect_refused("Service.ID is full", "expected \"empty\"");
 	expect_refused("Service.ID not equals x", "after \"not\"");
 	expect_refused("Service.ID == a b", "expected \"and\", \"or\"");

@@ -620,6 +620,7 @@ static void test_render_gossip(void **state)
 	render("GET", "/v1/event/list?name=deploy", &listed, &resp);
 	assert_string_equal(resp.body.data, "[]");
 	assert_true(has_header(&resp, "X-Consul-Index: 77\r\n"));
+	assert_false(has_header(&resp, "X-Consul-KnownLeader"));
 	http_response_free(&resp);
 
 	/* keyring writes answer with no body; a member that did not follow is a 500 */

@@ -1482,6 +1482,16 @@ uint64_t raft_last_contact_ticks(const struct raft *r)
 {
 	return r->role == RAFT_LEADER ? 0 : r->now - r->last_contact;
 }
+uint64_t raft_match_index(const struct raft *r, uint64_t id)
+{
+	if (r->role != RAFT_LEADER)
+		return 0;
+	if (id == r->id)
+		return raft_log_last(&r->log);
+	const struct progress *pr = progress_of((struct raft *)r, id);
+	return pr ? pr->match : 0;
+}
+
 const struct raft_config *raft_configuration(const struct raft *r)
 {
 	return &r->conf;

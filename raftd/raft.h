@@ -296,6 +296,9 @@ uint64_t raft_last_index(const struct raft *r);
 /* Ticks since this follower last heard from a leader (Consul's X-Consul-LastContact);
  * 0 on the leader. */
 uint64_t raft_last_contact_ticks(const struct raft *r);
+/* On the leader: the last index server id is known to hold (its own: the last index);
+ * 0 elsewhere or for an unknown id. For `consul operator raft list-peers`. */
+uint64_t raft_match_index(const struct raft *r, uint64_t id);
 /* True while this leader's lease holds (a quorum acknowledged it within leader_lease). */
 bool raft_lease_valid(const struct raft *r);
 /* The latest configuration in the log (committed or not: it is the one in effect). */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "catalog_reconcile.h"
 #include "config.h"
 #include "daemon.h"
 #include "json.h"
@@ -89,6 +90,7 @@ struct raftd {
 	struct store *store;
 	struct raft *raft;
 	struct raft_storage *disk;
+	struct raft_hard_state persisted; /* as the state file holds it */
 	uint64_t id;
 	struct rpc_server *server;     /* raft.sock: this agent's roles */
 	struct rpc_server *rpc_server; /* TCP server port (8300): other agents and servers */
@@ -107,12 +109,17 @@ struct raftd {
 	struct peer peers[RAFT_MAX_SERVERS];
 	size_t n_peers;
 	struct buf wire; /* one encoded message */
+	bool handling_forwarded; /* the request being handled came from another server */
+	bool in_ready;           /* between raft_ready and raft_advance: no other raft_* call */
 	/* gossip: the servers of our datacenter, kept fresh by a blocking MEMBERS query */
 	struct rpc_client *gossip;
 	struct server_member members[2 * RAFT_MAX_SERVERS];
 	size_t n_members;
 	uint64_t members_index;
 	bool members_known;
+	struct buf members_body; /* the last MEMBERS reply, for the catalog's reconciliation */
+	bool catalog_dirty;      /* membership or leadership changed since the catalog followed */
+	uint64_t catalog_wait_index; /* its last write: compare again once this is applied */
 	int boot_probes_left; /* -bootstrap-expect: STATUS_PEERS answers still awaited */
 	bool boot_probe_failed;
 	bool boot_refused;    /* a probed server is already in a cluster */
@@ -329,7 +336,9 @@ static struct rpc_client *peer_client(struct raftd *d, uint64_t id, const char *
 static void message_sent_cb(void *arg, const struct rpc_reply *r)
 {
 	uint64_t tag = (uint64_t)(uintptr_t)arg;
-	if (r->status != 200 && (tag & SNAPSHOT_FLAG))
+	/* Not from inside a Ready (a link freed while sending fails its calls at once): the
+	 * core retries an unanswered snapshot on its own anyway. */
+	if (r->status != 200 && (tag & SNAPSHOT_FLAG) && !the_raftd->in_ready)
 		raft_report_unreachable(the_raftd->raft, tag & ~SNAPSHOT_FLAG);
 }
 
@@ -387,13 +396,17 @@ static bool forward_to_leader(struct raftd *d, struct rpc_req *req, unsigned op,
 {
 	uint64_t leader = raft_leader(d->raft);
 	const char *addr = leader && leader != d->id ? server_addr_of(d, leader) : NULL;
-	if (!addr)
-		return false;
+	if (!addr || d->handling_forwarded || op > 0xffff)
+		return false; /* one hop only: two servers that disagree on the leader never loop */
 	struct forward *f = malloc(sizeof *f);
 	if (!f)
 		abort();
 	f->req = req;
-	if (rpc_call(peer_client(d, leader, addr), op, args, len, forward_cb, f) < 0) {
+	buf_reset(&d->wire);
+	unsigned char hdr[2] = {(unsigned char)(op >> 8), (unsigned char)op};
+	if (buf_append(&d->wire, (const char *)hdr, 2) < 0 || (len && buf_append(&d->wire, args, len) < 0))
+		abort();
+	if (rpc_call(peer_client(d, leader, addr), RPC_RAFT_FORWARD, d->wire.data, d->wire.len, forward_cb, f) < 0) {
 		free(f);
 		reply_str(d, req, 500, "rpc error: leader unreachable");
 	}
@@ -434,37 +447,35 @@ static void proposals_done(struct raftd *d, uint64_t index, uint64_t term, int s
 	}
 }
 
-/* Validates the command against the store before it is logged, so bad input never enters
- * the log; an identical re-registration (anti-entropy) is answered without a log entry when
- * nothing is queued ahead of it. req may be NULL for raftd's own writes. */
-static void handle_write(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len,
-			 const char *what)
+/* Validates the store command before it is logged, so bad input never enters the log; a
+ * command that would change nothing (an identical re-registration from anti-entropy) is
+ * answered without a log entry when nothing is queued ahead of it. req may be NULL for
+ * raftd's own writes. Returns the index proposed at, or 0. */
+static uint64_t propose_command(struct raftd *d, struct rpc_req *req, const char *cmd, size_t len,
+				const char *what)
 {
-	struct buf cmd, res;
-	buf_init(&cmd);
+	struct buf res;
 	buf_init(&res);
 	bool changes = false;
-	int status = ops_command(op, args, len, &cmd);
-	if (status == 200)
-		status = store_check(d->store, cmd.data, cmd.len, &res, &changes);
-	else
-		buf_append(&res, cmd.data, cmd.len);
+	int status = store_check(d->store, cmd, len, &res, &changes);
 	if (status != 200 || (!changes && !d->proposals && d->applied >= d->lead_from)) {
 		if (req)
 			reply(d, req, status, &res);
 		else if (status != 200)
 			log_warnx("%s rejected: %.*s", what, (int)res.len, res.data);
-		goto out;
+		buf_free(&res);
+		return 0;
 	}
+	buf_free(&res);
 	uint64_t index, term;
-	int rc = raft_propose(d->raft, cmd.data, cmd.len, &index, &term);
+	int rc = raft_propose(d->raft, cmd, len, &index, &term);
 	if (rc != 0) {
 		if (req)
 			reply_str(d, req, rc == RAFT_ERR_TOO_BIG ? 413 : 500,
 				  rc == RAFT_ERR_TOO_BIG ? "Request body too large" : "No cluster leader");
 		else
 			log_warnx("%s not proposed: %s", what, raft_strerror(rc));
-		goto out;
+		return 0;
 	}
 	struct proposal *p = malloc(sizeof *p);
 	if (!p)
@@ -475,9 +486,23 @@ static void handle_write(struct raftd *d, struct rpc_req *req, unsigned op, cons
 	else
 		d->proposals = p;
 	d->proposals_tail = p;
-out:
+	return index;
+}
+
+/* A write op: its store command, proposed. */
+static void handle_write(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len,
+			 const char *what)
+{
+	struct buf cmd;
+	buf_init(&cmd);
+	int status = ops_command(op, args, len, &cmd);
+	if (status == 200)
+		propose_command(d, req, cmd.data, cmd.len, what);
+	else if (req)
+		reply(d, req, status, &cmd);
+	else
+		log_warnx("%s rejected: %.*s", what, (int)cmd.len, cmd.data);
 	buf_free(&cmd);
-	buf_free(&res);
 }
 
 /* ---- reads that need the leader's confirmation ---- */
@@ -665,6 +690,7 @@ static void became(struct raftd *d, enum raft_role role)
 	if (role == RAFT_LEADER) {
 		d->lead_from = raft_last_index(d->raft); /* its no-op entry */
 		d->lead_term = raft_term(d->raft);
+		d->catalog_dirty = true;
 		register_self(d);
 	}
 }
@@ -676,6 +702,7 @@ static void do_ready(struct raftd *d)
 {
 	struct raft_ready rd;
 	raft_ready(d->raft, &rd);
+	d->in_ready = true;
 	for (size_t i = 0; i < rd.n_msgs; i++)
 		if (!rd.msgs[i].after_persist)
 			send_message(d, &rd.msgs[i]);
@@ -684,8 +711,14 @@ static void do_ready(struct raftd *d)
 		rc = raft_storage_save_snapshot(d->disk, rd.snapshot, true);
 	if (rc == 0 && rd.n_entries)
 		rc = raft_storage_append(d->disk, rd.entries, rd.n_entries);
-	if (rc == 0 && rd.must_sync && rd.hs_changed)
+	/* Term and vote must be durable; the commit index is only a hint (raft.h), so a change
+	 * of it alone does not cost a file replacement per batch. */
+	if (rc == 0 && rd.hs_changed &&
+	    (rd.hard_state.term != d->persisted.term || rd.hard_state.vote != d->persisted.vote)) {
 		rc = raft_storage_set_hard_state(d->disk, &rd.hard_state);
+		if (rc == 0)
+			d->persisted = rd.hard_state;
+	}
 	if (rc == 0 && rd.must_sync)
 		rc = raft_storage_sync(d->disk);
 	if (rc < 0)
@@ -701,6 +734,7 @@ static void do_ready(struct raftd *d)
 		apply_entry(d, &rd.committed[i], &res);
 	buf_free(&res);
 	reads_confirmed(d, rd.reads, rd.n_reads);
+	d->in_ready = false;
 	raft_advance(d->raft, &rd);
 	became(d, rd.role);
 	release_reads(d);
@@ -776,7 +810,8 @@ static void boot_probe_cb(void *arg, const struct rpc_reply *r)
  * that the log is not empty and this never runs again. */
 static void maybe_bootstrap(struct raftd *d)
 {
-	if (d->cfg.bootstrap_expect < 2 || !d->cfg.server || !fresh(d) || d->boot_refused || d->boot_probes_left)
+	if (d->cfg.bootstrap_expect < 2 || !d->cfg.server || !d->members_known || !fresh(d) || d->boot_refused ||
+	    d->boot_probes_left)
 		return;
 	struct raft_config conf;
 	char why[256] = "this server is not among those seen";
@@ -805,6 +840,29 @@ static void maybe_bootstrap(struct raftd *d)
 			bootstrap_now(d);
 		d->boot_probe_failed = false;
 	}
+}
+
+/* The leader writes gossip's view into the catalog (catalog_reconcile.h): each member a
+ * node with its serfHealth check, those that left deregistered. Once its earlier writes are
+ * applied, so that it compares with the catalog they made. */
+static void reconcile_catalog(struct raftd *d)
+{
+	if (!d->catalog_dirty || raft_role(d->raft) != RAFT_LEADER || !d->members_known ||
+	    d->applied < d->lead_from || d->applied < d->catalog_wait_index)
+		return;
+	struct buf cmds;
+	buf_init(&cmds);
+	size_t n = catalog_reconcile(d->store, d->members_body.data, d->members_body.len, d->cfg.datacenter, &cmds);
+	d->catalog_dirty = n > 0; /* look again once these are applied */
+	for (size_t at = 0; at < cmds.len;) {
+		const char *line = cmds.data + at, *nl = memchr(line, '\n', cmds.len - at);
+		size_t len = nl ? (size_t)(nl - line) : cmds.len - at;
+		uint64_t index = len ? propose_command(d, NULL, line, len, "catalog update from gossip") : 0;
+		if (index > d->catalog_wait_index)
+			d->catalog_wait_index = index;
+		at += len + 1;
+	}
+	buf_free(&cmds);
 }
 
 /* The leader follows membership, one configuration change at a time. */
@@ -843,8 +901,13 @@ static void members_cb(void *arg, const struct rpc_reply *r)
 		d->members_known = true;
 	}
 	d->members_index = r->index;
+	buf_reset(&d->members_body);
+	if (buf_append(&d->members_body, r->body, r->body_len) < 0)
+		abort();
+	d->catalog_dirty = true;
 	maybe_bootstrap(d);
 	reconcile_servers(d);
+	reconcile_catalog(d);
 	members_poll(d);
 }
 
@@ -868,6 +931,7 @@ static void reconcile_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct raftd *d = w->data;
 	maybe_bootstrap(d);
 	reconcile_servers(d);
+	reconcile_catalog(d);
 }
 
 /* ---- requests ---- */
@@ -934,7 +998,7 @@ static void handle_raft_configuration(struct raftd *d, struct rpc_req *req)
 		jw_kv_bool(&w, "Leader", s->id == leader);
 		jw_kv_str(&w, "ProtocolVersion", "3");
 		jw_kv_bool(&w, "Voter", true);
-		jw_kv_u64(&w, "LastIndex", s->id == d->id ? raft_last_index(d->raft) : 0);
+		jw_kv_u64(&w, "LastIndex", raft_match_index(d->raft, s->id));
 		jw_obj_close(&w);
 	}
 	jw_arr_close(&w);
@@ -984,10 +1048,23 @@ static void handle_remove_peer(struct raftd *d, struct rpc_req *req, const char 
 static void handler(void *arg, struct rpc_req *req, unsigned op, const char *args, size_t len)
 {
 	struct raftd *d = arg;
-	if (op == RPC_RAFT_MESSAGE) {
+	if (op == RPC_RAFT_FORWARD) {
+		/* u16 op, then its args: a request another server relayed to us as leader */
+		unsigned inner = len >= 2 ? (unsigned)((unsigned char)args[0] << 8 | (unsigned char)args[1]) : 0;
+		if (len < 2 || inner == RPC_RAFT_FORWARD || inner == RPC_RAFT_MESSAGE) {
+			reply_str(d, req, 400, "malformed forwarded request");
+			return;
+		}
+		d->handling_forwarded = true;
+		handler(d, req, inner, args + 2, len - 2);
+		d->handling_forwarded = false;
+	} else if (op == RPC_RAFT_MESSAGE) {
 		handle_raft_message(d, req, args, len);
 	} else if (op == RPC_RAFT_CONFIGURATION) {
-		handle_raft_configuration(d, req);
+		/* the leader's view (it knows how far each server is), unless ?stale */
+		if (raft_role(d->raft) == RAFT_LEADER || read_mode_of(args, len) == READ_STALE ||
+		    !forward_to_leader(d, req, op, args, len))
+			handle_raft_configuration(d, req);
 	} else if (op == RPC_RAFT_REMOVE_PEER) {
 		handle_remove_peer(d, req, args, len);
 	} else if (op == RPC_STATUS_LEADER || op == RPC_STATUS_PEERS || op == RPC_CATALOG_DATACENTERS) {
@@ -1152,6 +1229,7 @@ static void recover(struct raftd *d, const char *raft_dir)
 			       raft_dir, err, raft_dir);
 		d->applied = d->snap_index = st.snapshot.index;
 	}
+	d->persisted = st.hard_state;
 	if (raft_load(d->raft, &st.hard_state, st.has_snapshot ? &st.snapshot : NULL, st.entries, st.n_entries) != 0)
 		fatalx("raft storage: the log in %s does not follow its snapshot; move it aside", raft_dir);
 	log_info("raft: recovered term %" PRIu64 ", snapshot %" PRIu64 ", log up to %" PRIu64 "%s",
@@ -1168,6 +1246,7 @@ int main(int argc, char **argv)
 	d.loop = ev_default_loop(0);
 	d.store = store_new();
 	buf_init(&d.wire);
+	buf_init(&d.members_body);
 	const char *advertise = d.cfg.advertise_addr ? d.cfg.advertise_addr : d.cfg.bind_addr;
 	if (!advertise || !strcmp(advertise, "0.0.0.0"))
 		advertise = "127.0.0.1";

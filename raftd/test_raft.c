@@ -215,6 +215,38 @@ static void test_election_on_timeout(void **state)
 	cluster_free(&c);
 }
 
+static void test_campaign_now(void **state)
+{
+	/* A one-voter configuration (-dev, -bootstrap) leads at once, without waiting a tick. */
+	struct cluster c;
+	cluster_init(&c, 1, true);
+	assert_int_equal(raft_campaign(c.r[1]), 0);
+	assert_int_equal(raft_role(c.r[1]), RAFT_LEADER);
+	assert_int_equal(raft_campaign(c.r[1]), RAFT_ERR_STATE);
+	stabilize(&c);
+	uint64_t index;
+	assert_int_equal(raft_propose(c.r[1], "x", 1, &index, NULL), 0);
+	stabilize(&c);
+	assert_int_equal(raft_commit_index(c.r[1]), index);
+	assert_int_equal(raft_match_index(c.r[1], 1), index);
+	cluster_free(&c);
+	/* In a cluster of three, a server that just started refuses votes for a heartbeat
+	 * timeout (it may have acknowledged a leader's lease before a restart), so an early
+	 * campaign changes nothing; the leader elected later knows how far each follower got. */
+	cluster_init(&c, 3, true);
+	stabilize(&c);
+	assert_int_equal(raft_campaign(c.r[2]), 0);
+	stabilize(&c);
+	assert_int_equal(leader_of(&c), 0);
+	tick(&c, 300);
+	int l = leader_of(&c);
+	assert_true(l != 0);
+	int f = l == 3 ? 2 : 3;
+	assert_int_equal(raft_match_index(c.r[l], (uint64_t)f), raft_last_index(c.r[l]));
+	assert_int_equal(raft_match_index(c.r[f], (uint64_t)l), 0); /* only the leader knows */
+	cluster_free(&c);
+}
+
 static void test_prevote_does_not_disrupt(void **state)
 {
 	struct cluster c;
@@ -512,6 +544,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_election_on_timeout),
+		cmocka_unit_test(test_campaign_now),
 		cmocka_unit_test(test_prevote_does_not_disrupt),
 		cmocka_unit_test(test_check_quorum_step_down),
 		cmocka_unit_test(test_commit_rule_older_terms),

@@ -14,6 +14,7 @@ from harness import Agent, check, finish, run_cli, wait_for
 
 SERVER, CLIENT, CLIENT2, DEAD = "127.0.0.60", "127.0.0.61", "127.0.0.62", "127.0.0.69"
 KEY = "Lj0XS/ylUO5Ogjjx6B6mqT5qqmXGKomeVyQyuNC5NW0="
+NEW_KEY = "pPrcrFfDOvfXB4X5I0EYRRv3ymxnUTW6O+/lH+kfFXU="
 
 
 def rows(agent, *flags):
@@ -97,6 +98,22 @@ try:
     status, _, events = client.get_json("/v1/event/list?name=other")
     check(status == 200 and events == [], "?name filters the list: %r" % events)
 
+    # Debian's python3-consul fires and lists events through the same endpoints.
+    try:
+        import consul as pyconsul
+    except ImportError:
+        pyconsul = None
+    if pyconsul:
+        fired = pyconsul.Consul(host=CLIENT, port=8500).event.fire("restart", body="now")
+        check(fired and fired.get("Name") == "restart", "python-consul fires an event: %r" % fired)
+
+        def listed():
+            index, events = pyconsul.Consul(host=SERVER, port=8500).event.list(name="restart")
+            return [e for e in events if e["ID"] == fired["ID"]] and (index, events)
+        got = wait_for(listed, 10, 0.2)
+        check(got and got[1][-1]["Payload"] == b"now" and int(got[0]) > 0,
+              "python-consul lists it on the server, payload decoded: %r" % (got,))
+
     # The keyring: one key, held by both members.
     rc, out, err = run_cli(["keyring", "-list"], addr=server.http_addr())
     check(rc == 0 and out.startswith("==> Gathering installed encryption keys...\n") and
@@ -107,6 +124,26 @@ try:
     check(rc == 0, "a client joins through another client: %r %r" % (out, err))
     check(wait_for(lambda: status_on(server, "agent-three") == "alive", 15, 0.2),
           "the server learns agent-three by gossip")
+
+    # Rotation across the three members: install a new key, make it primary, remove the old one.
+    rc, out, err = run_cli(["keyring", "-install", NEW_KEY], addr=client.http_addr())
+    check(rc == 0 and out == "==> Installing new gossip encryption key...\n",
+          "consul keyring -install: rc=%d %r %r" % (rc, out, err))
+    rc, out, _ = run_cli(["keyring", "-list"], addr=client.http_addr())
+    check("  %s [3/3]" % KEY in out and "  %s [3/3]" % NEW_KEY in out, "both keys on all three members: %r" % out)
+    rc, out, err = run_cli(["keyring", "-use", NEW_KEY], addr=server.http_addr())
+    check(rc == 0 and out == "==> Changing primary gossip encryption key...\n",
+          "consul keyring -use: rc=%d %r %r" % (rc, out, err))
+    rc, out, _ = run_cli(["keyring", "-list-primary"], addr=server.http_addr())
+    check(out.startswith("==> Gathering installed primary encryption keys...\n") and
+          "  %s [3/3]" % NEW_KEY in out and KEY not in out, "the new key is primary on all three: %r" % out)
+    rc, out, err = run_cli(["keyring", "-remove", KEY], addr=server.http_addr())
+    check(rc == 0 and out == "==> Removing gossip encryption key...\n",
+          "consul keyring -remove: rc=%d %r %r" % (rc, out, err))
+    rc, out, _ = run_cli(["keyring", "-list"], addr=server.http_addr())
+    check(KEY not in out and "  %s [3/3]" % NEW_KEY in out, "only the new key is left: %r" % out)
+    rc, out, err = run_cli(["keyring", "-list", "-install", KEY], addr=server.http_addr())
+    check(rc == 1 and "Only a single action is allowed" in err, "one action at a time: %r" % err)
 
     # A join to an address where nobody listens fails, naming the address.
     rc, out, err = run_cli(["join", DEAD], addr=client.http_addr())

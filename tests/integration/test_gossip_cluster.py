@@ -64,6 +64,40 @@ try:
     check(rc == 0 and len(rows) == N and all(r.split()[2] == "alive" for r in rows),
           "consul members on a client lists %d alive rows: %r" % (N, out))
 
+    # Client agents reach the state store through a server they found by gossip.
+    def catalog_nodes(agent):
+        try:
+            status, _, nodes = agent.get_json("/v1/catalog/nodes")
+        except (OSError, ValueError):
+            return set()
+        return {n["Node"] for n in nodes} if status == 200 else set()
+    names = {"node%d" % i for i in range(N)}
+    check(wait_for(lambda: catalog_nodes(agents[3]) >= names, 20, 0.2),
+          "a client agent reads every node from the catalog: %r" % sorted(catalog_nodes(agents[3])))
+    rcode, ans, _, _ = agents[4].dig("node0.node.consul")
+    check(rcode == "NOERROR" and ans and ans[0][-1] == ADDRS[0], "a client agent's DNS answers: %s %r" % (rcode, ans))
+
+    # Garbage on the gossip port (UDP and TCP: random bytes, a huge length, a truncated frame)
+    # is dropped and logged; the pool carries on.
+    import random
+    import socket
+    import struct
+    rng = random.Random(7)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for size in (0, 1, 5, 29, 100, 1400, 9000):
+        u.sendto(bytes(rng.getrandbits(8) for _ in range(size)), (ADDRS[0], 8301))
+    u.sendto(b"\x01" + bytes(60), (ADDRS[0], 8301))  # looks encrypted, is not authentic
+    u.close()
+    for payload in (struct.pack(">I", 0xFFFFFFF0) + b"xx", struct.pack(">I", 100) + b"short",
+                    bytes(rng.getrandbits(8) for _ in range(300))):
+        t = socket.create_connection((ADDRS[0], 8301), timeout=5)
+        t.sendall(payload)
+        t.close()
+    check(wait_for(lambda: all(alive_count(a) == N for a in agents[:3]), 5, 0.2), "the pool still sees everyone")
+    with open(agents[0].log_path, "rb") as f:
+        log = f.read().decode(errors="replace")
+    check("dropped packet from" in log, "the server logs the garbage it dropped")
+
     # kill -9 of a whole agent: every other member marks it failed.
     kill_hard(agents[5])
     others = [a for i, a in enumerate(agents) if i != 5]

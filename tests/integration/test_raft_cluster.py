@@ -1,15 +1,16 @@
 """Three servers with -bootstrap-expect=3, joined by -retry-join, elect one leader; kill -9 the
 leader: the others elect a new one within 3 s and writes go on; the old leader restarts and
-catches up; every acknowledged write reads back from every server."""
+catches up (from a snapshot: the thresholds are tiny here, so its log was compacted away);
+every acknowledged write reads back from every server."""
 import os
 import signal
 import tempfile
 import time
 
-from harness import Agent, check, finish, wait_for
+from harness import Agent, check, finish, run_cli, wait_for
 
 ADDRS = ["127.0.0.50", "127.0.0.51", "127.0.0.52"]
-CONFIG = {"performance": {"raft_multiplier": 1}}
+CONFIG = {"performance": {"raft_multiplier": 1}, "raft_snapshot_threshold": 8, "raft_trailing_logs": 2}
 dirs = [tempfile.mkdtemp(prefix="consul-it-raft-") for _ in ADDRS]
 
 
@@ -43,6 +44,11 @@ def put(a, key, value):
         return False
 
 
+def serf_status(a, node):
+    status, _, checks = a.get_json("/v1/health/node/" + node)
+    return next((c["Status"] for c in checks or [] if c["CheckID"] == "serfHealth"), None)
+
+
 def kill_hard(a):
     pids = list(a.roles().values())
     a.proc.kill()
@@ -70,6 +76,15 @@ try:
           {s["Node"] for s in conf["Servers"]} == {"raft-0", "raft-1", "raft-2"},
           "operator raft configuration names the servers and the leader: %r" % conf)
 
+    rc, out, err = run_cli(["operator", "raft", "list-peers"], addr=agents[2].http_addr())
+    rows = [line.split() for line in out.splitlines()]
+    check(rc == 0 and rows and rows[0][:6] == ["Node", "ID", "Address", "State", "Voter", "RaftProtocol"] and
+          len(rows) == 4 and sorted(r[3] for r in rows[1:]) == ["follower", "follower", "leader"],
+          "consul operator raft list-peers: %r %r" % (out, err))
+
+    check(wait_for(lambda: all(serf_status(agents[0], "raft-%d" % i) == "passing" for i in range(3)), 10, 0.1),
+          "the leader registers every server with a passing serfHealth check")
+
     # Writes through every server: followers forward them to the leader.
     for i in range(12):
         key, value = "acked/before-%02d" % i, "v%d" % i
@@ -89,6 +104,10 @@ try:
     check(elapsed < 3.0, "new leader within 3 s: %.2f s" % elapsed)
     print("     new leader after %.0f ms" % (elapsed * 1000))
 
+    old_name = "raft-%d" % agents.index(old)
+    check(wait_for(lambda: serf_status(rest[0], old_name) == "critical", 20, 0.2),
+          "the new leader marks the killed server's serfHealth critical: %r" % serf_status(rest[0], old_name))
+
     for i in range(12):
         key, value = "acked/after-%02d" % i, "w%d" % i
         if wait_for(lambda: put(rest[i % 2], key, value), 5, 0.1):
@@ -103,6 +122,8 @@ try:
         status, _, body = back.get_json("/v1/kv/acked?recurse&stale")
         return status == 200 and len(body) == len(acked)
     check(wait_for(caught_up, 15, 0.1), "the restarted server caught up with every write")
+    check(os.path.exists(os.path.join(dirs[agents.index(back)], "raft", "snapshot")),
+          "snapshots are written to the data dir")
     check(wait_for(lambda: agreed_leader(agents), 10), "three servers agree on a leader again")
 
     for a in agents:

@@ -1,8 +1,8 @@
 """Config keys that used to be environment knobs (ae_interval, check_reap_interval,
 check_deregister_interval_min, script_user), and reloads that change the set of roles: one that
-allows script checks starts consul-scriptd (running scripts as script_user), one that disallows
-them stops it; a reload whose check definition is invalid fails with the file and key, and
-starts nothing."""
+allows script checks starts consul-scriptd (running scripts as script_user), a new script_user
+restarts it, one that disallows them stops it; a reload whose check definition is invalid fails
+with the file and key, and starts nothing."""
 import json
 import os
 import pwd
@@ -89,6 +89,19 @@ with Agent(ADDR, ["-dev", "-node=roles-node", "-config-dir=" + conf_dir]) as a:
     c = wait_for(lambda: (agent_check(a, "whoami") or {}).get("Status") == "passing" and agent_check(a, "whoami"), 8)
     check(c and ("uid=%d" % user_uid) in c["Output"], "the script check passes, run as script_user: %r" % c)
 
+    # A new script_user: scriptd starts again as the new user's runner
+    first_pid = scriptd_pids(a)
+    write("timing.json", {"ae_interval": "1s", "check_reap_interval": "200ms", "check_deregister_interval_min": "0s",
+                          "script_user": "nobody"})
+    rc, out, err = run_cli(["reload"], addr=a.http_addr())
+    check(rc == 0, "consul reload with another script_user: %r" % err)
+    nobody = pwd.getpwnam("nobody").pw_uid
+    c = wait_for(lambda: ("uid=%d" % nobody) in (agent_check(a, "whoami") or {}).get("Output", "")
+                 and agent_check(a, "whoami"), 8)
+    check(c and c["Status"] == "passing", "scripts now run as the new script_user: %r" % (c or {}).get("Output"))
+    check(len(scriptd_pids(a)) == 1 and scriptd_pids(a) != first_pid, "by a restarted consul-scriptd: %r -> %r"
+          % (first_pid, scriptd_pids(a)))
+
     # Disallowed again: scriptd stops and is not restarted
     pid = scriptd_pids(a)[0] if scriptd_pids(a) else None
     os.remove(os.path.join(conf_dir, "scripts.json"))
@@ -98,5 +111,11 @@ with Agent(ADDR, ["-dev", "-node=roles-node", "-config-dir=" + conf_dir]) as a:
     check(pid is not None and not os.path.exists("/proc/%d" % pid) or pid is None, "its process is gone")
     check(wait_for(lambda: "scripted" not in (a.get_json("/v1/agent/services")[2] or {}), 3), "and the service left")
     check(a.get_json("/v1/agent/services")[0] == 200, "the agent keeps serving")
+
+    # Reloads that overlap wait for each other: every caller gets an answer, and a success
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: run_cli(["reload"], addr=a.http_addr()), range(6)))
+    check(all(rc == 0 for rc, _, _ in results), "six overlapping reloads all succeed: %r" % [r[0] for r in results])
 
 finish()
