@@ -254,6 +254,7 @@ static void op_join(struct gossipd *g, struct rpc_req *req, yajl_val args)
 /* Frees what the process holds, so that leak checkers see a clean exit. */
 static void gossipd_exit(struct gossipd *g)
 {
+	rpc_client_free(g->check);
 	rpc_server_free(g->server);  /* abandons held requests: their waiters go with them */
 	while (g->waiters) {
 		struct waiter *w = g->waiters;
@@ -274,8 +275,7 @@ static void gossipd_exit(struct gossipd *g)
 
 static void leave_done(struct gossipd *g)
 {
-	if (!g->leave_reqs && !g->exit_after_leave)
-		return;
+	g->left = true;
 	ev_timer_stop(g->loop, &g->leave_timer);
 	log_info("serf: graceful leave complete");
 	while (g->leave_reqs) {
@@ -414,6 +414,49 @@ out:
 	buf_free(&wire);
 }
 
+static void keep_event(struct gossipd *g, struct user_event *ev)
+{
+	log_info("serf: user event: %s", ev->name);
+	event_log_add(&g->events, ev);
+	gossipd_wake(g, GOSSIPD_EVENTS_CHANGED);
+}
+
+/* An event with a service filter waits for checkd's list of our services. */
+struct filtered_event {
+	struct gossipd *g;
+	struct user_event ev;
+};
+
+static void on_local_services(void *arg, const struct rpc_reply *r)
+{
+	struct filtered_event *fe = arg;
+	char err[64];
+	yajl_val v = r->status == 200 ? json_parse(r->body, r->body_len, err, sizeof err) : NULL;
+	size_t n = json_obj_len(v);
+	const char **names = calloc(n + 1, sizeof *names);
+	const char ***tags = calloc(n + 1, sizeof *tags);
+	for (size_t i = 0; names && tags && i < n; i++) {
+		yajl_val svc = json_obj_val(v, i), tv = json_get(svc, "Tags");
+		names[i] = json_str(json_get(svc, "Service"));
+		if (!names[i])
+			names[i] = "";
+		tags[i] = calloc(json_arr_len(tv) + 1, sizeof **tags);
+		for (size_t t = 0; tags[i] && t < json_arr_len(tv); t++)
+			tags[i][t] = json_str(json_arr_at(tv, t)) ? json_str(json_arr_at(tv, t)) : "";
+	}
+	if (!v)
+		log_warnx("serf: user event %s: cannot list local services for its filter; dropped", fe->ev.name);
+	if (v && names && tags && user_event_wanted(&fe->ev, fe->g->cfg.node_name, names, (const char *const *const *)tags))
+		keep_event(fe->g, &fe->ev);
+	for (size_t i = 0; tags && i < n; i++)
+		free(tags[i]);
+	free(tags);
+	free(names);
+	yajl_tree_free(v);
+	user_event_free(&fe->ev);
+	free(fe);
+}
+
 /* A user event arrived (or we fired it): keep it if its filters select us. */
 static void take_user_event(struct gossipd *g, const struct swim_update *u)
 {
@@ -430,9 +473,20 @@ static void take_user_event(struct gossipd *g, const struct swim_update *u)
 		user_event_free(&ev);
 		return;
 	}
-	log_info("serf: user event: %s", ev.name);
-	event_log_add(&g->events, &ev);
-	gossipd_wake(g, GOSSIPD_EVENTS_CHANGED);
+	if (!ev.service_filter || !*ev.service_filter) {
+		keep_event(g, &ev);
+		return;
+	}
+	struct filtered_event *fe = malloc(sizeof *fe);
+	if (fe) {
+		fe->g = g;
+		fe->ev = ev;
+	}
+	if (!fe || rpc_call(g->check, RPC_AGENT_SERVICES, "{}", 2, on_local_services, fe) < 0) {
+		log_warnx("serf: user event %s: checkd unreachable for its service filter; dropped", ev.name);
+		free(fe);
+		user_event_free(&ev);
+	}
 }
 
 /* ---- membership events ---- */
@@ -594,20 +648,8 @@ static void rejoin_from_snapshot(struct gossipd *g)
 	if (l.left && !g->cfg.rejoin_after_leave) {
 		log_info("serf: left the cluster last time: not rejoining (use -rejoin)");
 	} else if (l.n) {
-		char **texts = calloc(l.n, sizeof *texts);
-		size_t k = 0;
-		for (size_t i = 0; texts && i < l.n; i++) {
-			char t[SWIM_ADDR_MAX + 10];
-			pool_format_addr(&l.addrs[i], t, sizeof t);
-			if ((texts[k] = strdup(t)))
-				k++;
-		}
-		log_info("serf: rejoining %zu member(s) from the snapshot", k);
-		if (k)
-			join_start(g->lan, (const char *const *)texts, k, g->cfg.port_serf_lan, rejoin_done, g);
-		for (size_t i = 0; i < k; i++)
-			free(texts[i]);
-		free(texts);
+		log_info("serf: rejoining %zu member(s) from the snapshot", l.n);
+		join_start(g->lan, (const char *const *)l.addrs, l.n, g->cfg.port_serf_lan, rejoin_done, g);
 	}
 	rejoin_list_free(&l);
 }
@@ -624,8 +666,8 @@ static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		start_leave(g);
 		return;
 	}
-	if (g->leaving) {
-		g->exit_after_leave = true;
+	if (g->leaving && !g->left) {
+		g->exit_after_leave = true;  /* once the leave has spread */
 		return;
 	}
 	gossipd_exit(g);
@@ -699,6 +741,9 @@ int main(int argc, char **argv)
 		fatalx("%s", err);
 
 	g.server = role_serve(g.loop, &g.cfg, "gossip.sock", handle_rpc, &g);
+	char *check_sock = config_run_path(&g.cfg, "check.sock");
+	g.check = rpc_client_new(g.loop, check_sock, "checkd");
+	free(check_sock);
 	ev_init(&g.snapshot_timer, snapshot_timer_cb);
 	g.snapshot_timer.data = &g;
 	ev_init(&g.retry_timer, retry_timer_cb);

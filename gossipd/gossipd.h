@@ -16,6 +16,7 @@
 
 struct rpc_req;
 struct rpc_server;
+struct rpc_client;
 struct waiter;
 struct leave_req;
 struct keyring_wait;
@@ -24,6 +25,7 @@ struct gossipd {
 	struct config cfg;
 	struct ev_loop *loop;
 	struct rpc_server *server;
+	struct rpc_client *check;     /* checkd: our services, for user events' service filter */
 	struct keyring keyring;       /* both pools encrypt with it */
 	char *keyring_path;           /* data_dir/serf/local.keyring; NULL in -dev */
 	struct pool *lan, *wan;       /* wan: servers only */
@@ -32,6 +34,7 @@ struct gossipd {
 	struct event_log events;
 	struct waiter *waiters;       /* blocking MEMBERS / EVENT_LIST */
 	bool leaving;
+	bool left;                    /* our leave has spread (or timed out) */
 	bool exit_after_leave;        /* SIGTERM on a client: leave, then exit */
 	int pools_leaving;
 	struct leave_req *leave_reqs;

@@ -25,8 +25,4 @@ typedef void (*join_done_fn)(void *arg, const struct join_result *r);
 
 /* done may run before join_start returns (when every address fails at once). */
 void join_start(struct pool *p, const char *const *addrs, size_t n, int default_port, join_done_fn done, void *arg);
-/* Parses "host", "host:port", "[v6]" or "[v6]:port" and resolves host to a numeric address.
- * Returns 0, or -1 with the reason in err. */
-int join_resolve(const char *text, int default_port, struct swim_addr *out, char *err, size_t err_len);
-
 #endif

@@ -41,28 +41,6 @@ int rejoin_save(const char *path, const struct swim *s, bool left)
 	return rc;
 }
 
-/* "host:port" or "[v6]:port" into a swim_addr. */
-static int parse_addr(const char *text, struct swim_addr *a)
-{
-	memset(a, 0, sizeof *a);
-	const char *colon = strrchr(text, ':');
-	if (!colon)
-		return -EINVAL;
-	const char *host = text;
-	size_t hlen = (size_t)(colon - text);
-	if (*host == '[' && hlen >= 2 && host[hlen - 1] == ']') {
-		host++;
-		hlen -= 2;
-	}
-	char *end;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (hlen == 0 || hlen > SWIM_ADDR_MAX || *end || port == 0 || port > 65535)
-		return -EINVAL;
-	memcpy(a->host, host, hlen);
-	a->port = (uint16_t)port;
-	return 0;
-}
-
 int rejoin_load(const char *path, struct rejoin_list *out)
 {
 	memset(out, 0, sizeof *out);
@@ -93,7 +71,7 @@ int rejoin_load(const char *path, struct rejoin_list *out)
 	}
 	for (size_t i = 0; i < count; i++) {
 		const char *s = json_str(json_arr_at(members, i));
-		if (s && parse_addr(s, &out->addrs[out->n]) == 0)
+		if (s && (out->addrs[out->n] = strdup(s)))
 			out->n++;
 	}
 	yajl_tree_free(v);
@@ -102,6 +80,8 @@ int rejoin_load(const char *path, struct rejoin_list *out)
 
 void rejoin_list_free(struct rejoin_list *l)
 {
+	for (size_t i = 0; i < l->n; i++)
+		free(l->addrs[i]);
 	free(l->addrs);
 	memset(l, 0, sizeof *l);
 }

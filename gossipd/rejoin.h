@@ -13,7 +13,7 @@
 
 struct rejoin_list {
 	bool left;               /* the agent left gracefully last time */
-	struct swim_addr *addrs;
+	char **addrs;            /* "host:port", as join_start takes them */
 	size_t n;
 };
 

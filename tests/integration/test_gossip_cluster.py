@@ -53,8 +53,10 @@ try:
     agents.append(Agent(ADDRS[0], ["-server", "-bootstrap-expect=1", "-data-dir=" + dirs[0], "-node=node0"] +
                         common).start())
     for i in range(1, N):
+        # node2 alone runs service "api", tagged blue: the target of a filtered user event
+        config = {"service": {"name": "api", "tags": ["blue"], "port": 9000}} if i == 2 else None
         agents.append(Agent(ADDRS[i], ["-data-dir=" + dirs[i], "-node=node%d" % i,
-                                       "-retry-join=" + ADDRS[0]] + common).start())
+                                       "-retry-join=" + ADDRS[0]] + common, config=config).start())
 
     converged = wait_for(lambda: all(alive_count(a) == N for a in agents), 30, 0.2)
     check(converged, "all %d agents see %d alive members: %r" % (N, N, [alive_count(a) for a in agents]))
@@ -76,6 +78,25 @@ try:
           "a client agent reads every node from the catalog: %r" % sorted(catalog_nodes(agents[3])))
     rcode, ans, _, _ = agents[4].dig("node0.node.consul")
     check(rcode == "NOERROR" and ans and ans[0][-1] == ADDRS[0], "a client agent's DNS answers: %s %r" % (rcode, ans))
+
+    # User events reach every agent; filters pick agents by node name, service and tag.
+    def event_names(agent):
+        try:
+            status, _, events = agent.get_json("/v1/event/list")
+        except (OSError, ValueError):
+            return []
+        return [e["Name"] for e in events] if status == 200 else []
+    status, _, _ = agents[7].http("PUT", "/v1/event/fire/everyone", body=b"hi")
+    status2, _, _ = agents[7].http("PUT", "/v1/event/fire/api-only?service=api&tag=blu")
+    status3, _, _ = agents[7].http("PUT", "/v1/event/fire/node-1?node=%5Enode1%24")
+    check(status == status2 == status3 == 200, "events fired: %d %d %d" % (status, status2, status3))
+    check(wait_for(lambda: all("everyone" in event_names(a) for a in agents), 10, 0.2),
+          "an unfiltered event reaches all: %r" % [event_names(a) for a in agents])
+    check(wait_for(lambda: "api-only" in event_names(agents[2]) and "node-1" in event_names(agents[1]), 10, 0.2),
+          "filtered events reach their targets")
+    check(all("api-only" not in event_names(a) for i, a in enumerate(agents) if i != 2) and
+          all("node-1" not in event_names(a) for i, a in enumerate(agents) if i != 1),
+          "and only them: %r" % [event_names(a) for a in agents])
 
     # Garbage on the gossip port (UDP and TCP: random bytes, a huge length, a truncated frame)
     # is dropped and logged; the pool carries on.
