@@ -35,18 +35,34 @@ void pool_format_addr(const struct swim_addr *a, char *out, size_t len)
 	snprintf(out, len, strchr(a->host, ':') ? "[%s]:%u" : "%s:%u", a->host, a->port);
 }
 
+/* When a drop for this reason was last logged (reasons are static strings). */
+static uint64_t *drop_logged_at(struct pool *p, const char *why)
+{
+	size_t oldest = 0;
+	for (size_t i = 0; i < POOL_DROP_REASONS; i++) {
+		if (p->drop_why[i] == why)
+			return &p->drop_logged_ms[i];
+		if (p->drop_logged_ms[i] < p->drop_logged_ms[oldest])
+			oldest = i;
+	}
+	p->drop_why[oldest] = why;
+	p->drop_logged_ms[oldest] = 0;
+	return &p->drop_logged_ms[oldest];
+}
+
 void pool_note_drop(struct pool *p, const struct swim_addr *from, const char *what, const char *why)
 {
 	p->dropped++;
 	uint64_t now = pool_now_ms();
 	char addr[SWIM_ADDR_MAX + 10];
 	pool_format_addr(from, addr, sizeof addr);
-	/* A misconfigured peer sends many; one line every few seconds says enough. */
-	if (p->last_drop_log_ms && now - p->last_drop_log_ms < DROP_LOG_EVERY_MS) {
+	/* A misconfigured peer sends many; one line per reason every few seconds says enough. */
+	uint64_t *last = drop_logged_at(p, why);
+	if (*last && now - *last < DROP_LOG_EVERY_MS) {
 		log_debug("%s: dropped %s from %s: %s", p->label, what, addr, why);
 		return;
 	}
-	p->last_drop_log_ms = now;
+	*last = now;
 	log_warnx("%s: dropped %s from %s: %s (%llu dropped so far)", p->label, what, addr, why,
 		  (unsigned long long)p->dropped);
 }

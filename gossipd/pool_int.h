@@ -9,6 +9,8 @@
 
 struct stream;
 
+#define POOL_DROP_REASONS 8
+
 /* A pool_join in progress, waiting for its stream to end. */
 struct contact {
 	pool_contact_fn fn;
@@ -35,7 +37,9 @@ struct pool {
 	pool_left_fn on_left;
 	void *left_arg;
 	uint64_t dropped;
-	uint64_t last_drop_log_ms;
+	/* rate limit of the drop warnings, per reason */
+	const char *drop_why[POOL_DROP_REASONS];
+	uint64_t drop_logged_ms[POOL_DROP_REASONS];
 };
 
 uint64_t pool_now_ms(void);

@@ -661,13 +661,17 @@ static void apply_update(struct swim *s, uint64_t now_ms, struct swim_update *u,
 }
 
 /* memberlist mergeState: a remote "dead" only makes us suspect (we check for ourselves).
- * Beyond memberlist: the alive facts in the answer to our join are what the cluster already
- * knows, so we do not gossip them again; memberlist does, and in a join storm of n members that
- * queues ~n^2 / 2 redundant facts cluster-wide. Other push/pulls are anti-entropy repairs and
- * their news is gossiped on. */
+ * Beyond memberlist, in large clusters: the alive facts in the answer to our join are what the
+ * cluster already knows, so we do not gossip them again; memberlist does, and in a join storm
+ * of n members that queues ~n^2 / 2 redundant facts cluster-wide. In a small cluster those
+ * facts are cheap and they are what spreads members that joined a moment ago through the same
+ * agent (without them a join storm of 20 left stragglers for a push/pull period), so up to
+ * JOIN_REGOSSIP_MAX members they are gossiped on, as memberlist does. Other push/pulls are
+ * anti-entropy repairs and their news is gossiped on. */
+#define JOIN_REGOSSIP_MAX 64
 static void merge_state(struct swim *s, uint64_t now_ms, const struct swim_msg *in, struct swim_out *out)
 {
-	bool rebroadcast = !(in->join && in->reply);
+	bool rebroadcast = !(in->join && in->reply) || in->nstates <= JOIN_REGOSSIP_MAX;
 	for (size_t i = 0; i < in->nstates; i++) {
 		const struct swim_pp_entry *e = &in->states[i];
 		switch (e->state) {

@@ -361,6 +361,19 @@ static void send_message(struct raftd *d, const struct raft_msg *m)
 	}
 }
 
+/* A leader's snapshot is checked on a scratch store before the core may take it: once
+ * persisted, a snapshot that does not restore would stop this server at every start. */
+static bool snapshot_restores(const struct raft_snapshot *snap)
+{
+	struct store *scratch = store_new();
+	char err[256];
+	int rc = store_restore(scratch, (const char *)snap->data, (size_t)snap->len, err, sizeof err);
+	store_free(scratch);
+	if (rc < 0)
+		log_warnx("raft: snapshot at index %" PRIu64 " from the leader refused: %s", snap->index, err);
+	return rc == 0;
+}
+
 static void handle_raft_message(struct raftd *d, struct rpc_req *req, const char *args, size_t len)
 {
 	static struct raft_wire_msg w; /* 8 KB of entry slots: kept off the stack */
@@ -372,6 +385,10 @@ static void handle_raft_message(struct raftd *d, struct rpc_req *req, const char
 	}
 	if (w.msg.to != d->id) {
 		reply_str(d, req, 400, "raft message for another server");
+		return;
+	}
+	if (w.msg.type == RAFT_MSG_SNAPSHOT && !snapshot_restores(w.msg.snapshot)) {
+		reply_str(d, req, 400, "snapshot does not restore"); /* before it is persisted */
 		return;
 	}
 	raft_step(d->raft, &w.msg);

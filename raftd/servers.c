@@ -81,7 +81,7 @@ int servers_bootstrap_config(const struct server_member *m, size_t n, int expect
 {
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < n; i++) {
-		if (m[i].status != MEMBER_ALIVE)
+		if (m[i].status != MEMBER_ALIVE || !m[i].node_id[0])
 			continue;
 		if (m[i].bootstrap) {
 			snprintf(why, why_len, "server %s was started with -bootstrap: not bootstrapping", m[i].name);
@@ -116,13 +116,20 @@ struct server_change servers_reconcile(const struct raft_config *conf, const str
 {
 	struct server_change c = {.kind = SERVER_KEEP};
 	for (size_t i = 0; i < n; i++) {
-		if (m[i].id == self)
-			continue;
+		if (m[i].id == self || !m[i].node_id[0])
+			continue; /* without its node ID, its Raft id is unknown */
 		const struct raft_server *s = raft_config_find(conf, m[i].id);
 		if (m[i].status == MEMBER_ALIVE && (!s || strcmp(s->addr, m[i].addr) != 0)) {
 			c.kind = s ? SERVER_REMOVE : SERVER_ADD; /* a new address: out, then back in */
 			c.id = m[i].id;
 			snprintf(c.addr, sizeof c.addr, "%s", m[i].addr);
+			/* A new server at the address of one in the configuration (rebuilt with a new
+			 * node ID): the old entry goes first, as Consul does. */
+			for (uint32_t k = 0; !s && k < conf->n; k++)
+				if (conf->servers[k].id != self && strcmp(conf->servers[k].addr, m[i].addr) == 0) {
+					c.kind = SERVER_REMOVE;
+					c.id = conf->servers[k].id;
+				}
 			return c;
 		}
 		if (m[i].status == MEMBER_LEFT && s && conf->n > 1) {
@@ -131,6 +138,19 @@ struct server_change servers_reconcile(const struct raft_config *conf, const str
 			snprintf(c.addr, sizeof c.addr, "%s", s->addr);
 			return c;
 		}
+	}
+	/* Dead servers, while they are a minority. */
+	uint32_t failed = 0;
+	const struct server_member *dead = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (m[i].id != self && m[i].status == MEMBER_FAILED && raft_config_find(conf, m[i].id)) {
+			failed++;
+			dead = &m[i];
+		}
+	if (dead && 2 * failed < conf->n) {
+		c.kind = SERVER_REMOVE;
+		c.id = dead->id;
+		snprintf(c.addr, sizeof c.addr, "%s", raft_config_find(conf, dead->id)->addr);
 	}
 	return c;
 }

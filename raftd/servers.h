@@ -54,8 +54,10 @@ struct server_change {
 };
 /* The next change the leader (self) should make so that the configuration holds the alive
  * servers: add one alive server missing from it (or whose address changed: remove first),
- * remove one that left gracefully; never remove self. Failed servers stay (Raft tolerates
- * them; a left or force-left one goes). One at a time (Raft §4.1). */
+ * remove one that left gracefully; never remove self. A failed server is removed too, as
+ * Consul's autopilot does with cleanup_dead_servers, but only while the failed ones are a
+ * minority of the configuration (removing them then never costs the quorum); it is added
+ * back when it returns. One change at a time (Raft §4.1). */
 struct server_change servers_reconcile(const struct raft_config *conf, const struct server_member *m, size_t n,
 				       uint64_t self);
 

@@ -98,12 +98,29 @@ static void test_reconcile(void **state)
 	strcpy(conf.servers[2].addr, m[2].addr);
 	conf.n = 3;
 	assert_int_equal(servers_reconcile(&conf, m, (size_t)n, m[0].id).kind, SERVER_KEEP);
-	m[2].status = MEMBER_FAILED; /* failed servers stay */
+	m[2].status = MEMBER_FAILED; /* one dead of three: cleaned up */
+	c = servers_reconcile(&conf, m, (size_t)n, m[0].id);
+	assert_int_equal(c.kind, SERVER_REMOVE);
+	assert_int_equal(c.id, m[2].id);
+	m[1].status = MEMBER_FAILED; /* two dead of three: removing would cost the quorum */
 	assert_int_equal(servers_reconcile(&conf, m, (size_t)n, m[0].id).kind, SERVER_KEEP);
+	m[1].status = MEMBER_ALIVE;
 	m[2].status = MEMBER_LEFT;
 	c = servers_reconcile(&conf, m, (size_t)n, m[0].id);
 	assert_int_equal(c.kind, SERVER_REMOVE);
 	assert_int_equal(c.id, m[2].id);
+	/* s3 rebuilt with a new node ID at the same address: the old entry goes first. */
+	struct server_member fresh = m[2];
+	strcpy(fresh.node_id, "id-s3-new");
+	fresh.status = MEMBER_ALIVE;
+	fresh.id = servers_raft_id(fresh.node_id, fresh.name);
+	struct server_member two[2] = {m[1], fresh};
+	c = servers_reconcile(&conf, two, 2, m[0].id);
+	assert_int_equal(c.kind, SERVER_REMOVE);
+	assert_int_equal(c.id, m[2].id);
+	fresh.node_id[0] = '\0'; /* no node ID known: left alone */
+	two[1] = fresh;
+	assert_int_equal(servers_reconcile(&conf, two, 2, m[0].id).kind, SERVER_KEEP);
 	m[0].status = MEMBER_LEFT; /* never removes itself */
 	m[2].status = MEMBER_ALIVE;
 	assert_int_equal(servers_reconcile(&conf, m, (size_t)n, m[0].id).kind, SERVER_KEEP);

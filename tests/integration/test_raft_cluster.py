@@ -61,10 +61,14 @@ def kill_hard(a):
 
 
 agents = [agent(i) for i in range(3)]
+# A client agent: its roles reach the state store through one of the servers (server_link).
+client = Agent("127.0.0.53", ["-data-dir=" + tempfile.mkdtemp(prefix="consul-it-raft-"), "-node=raft-client"] +
+               ["-retry-join=" + a for a in ADDRS], config=CONFIG)
 acked = {}
 try:
     for a in agents:
         a.start()
+    client.start()
     leader = wait_for(lambda: agreed_leader(agents), 15)
     check(leader, "three servers agree on one leader: %r" % leader)
     status, _, peers = agents[0].get_json("/v1/status/peers")
@@ -91,6 +95,9 @@ try:
         if put(agents[i % 3], key, value):
             acked[key] = value
     check(len(acked) == 12, "12 writes acknowledged through the three servers")
+    if check(wait_for(lambda: put(client, "acked/client-before", "c0"), 15, 0.2),
+             "a client agent writes through a server"):
+        acked["acked/client-before"] = "c0"
     status, h, _ = agents[2].http("GET", "/v1/kv/acked/before-00?stale")
     check(status == 200 and h.get("x-consul-knownleader") == "true", "stale read answers with KnownLeader")
 
@@ -108,11 +115,21 @@ try:
     check(wait_for(lambda: serf_status(rest[0], old_name) == "critical", 20, 0.2),
           "the new leader marks the killed server's serfHealth critical: %r" % serf_status(rest[0], old_name))
 
+    def peers(a):
+        status, _, body = a.get_json("/v1/status/peers")
+        return sorted(body) if status == 200 else None
+    survivors = sorted(a.addr + ":8300" for a in rest)
+    check(wait_for(lambda: peers(rest[0]) == survivors and peers(rest[1]) == survivors, 10, 0.1),
+          "the dead server is cleaned out of the configuration: %r" % peers(rest[0]))
+
     for i in range(12):
         key, value = "acked/after-%02d" % i, "w%d" % i
         if wait_for(lambda: put(rest[i % 2], key, value), 5, 0.1):
             acked[key] = value
-    check(len(acked) == 24, "writes go on with two servers of three: %d acknowledged" % len(acked))
+    check(len(acked) == 25, "writes go on with two servers of three: %d acknowledged" % len(acked))
+    if check(wait_for(lambda: put(client, "acked/client-after", "c1"), 20, 0.2),
+             "the client agent keeps writing through the failover"):
+        acked["acked/client-after"] = "c1"
 
     back = agent(agents.index(old))
     agents[agents.index(old)] = back
@@ -125,6 +142,9 @@ try:
     check(os.path.exists(os.path.join(dirs[agents.index(back)], "raft", "snapshot")),
           "snapshots are written to the data dir")
     check(wait_for(lambda: agreed_leader(agents), 10), "three servers agree on a leader again")
+    everyone = sorted(a + ":8300" for a in ADDRS)
+    check(wait_for(lambda: all(peers(a) == everyone for a in agents), 10, 0.1),
+          "back in the configuration once it returns: %r" % [peers(a) for a in agents])
 
     for a in agents:
         status, _, entries = a.get_json("/v1/kv/acked?recurse")
@@ -132,11 +152,11 @@ try:
         check(status == 200 and got == acked, "every acknowledged write reads back from %s (%d keys)" %
               (a.addr, len(got)))
 finally:
-    for a in agents:
+    for a in agents + [client]:
         if a.proc:
             a.kill_all()
     if __import__("harness").failures:
-        for a in agents:
+        for a in agents + [client]:
             a.dump_log(30)
 
 finish()
