@@ -775,8 +775,11 @@ static void h_agent_members(struct route_ctx *c)
 			fail(c, 500, "segment \"%s\" not found", segment);
 		return;
 	}
-	if (begin_read(c, ROUTE_PEER_GOSSIP, RPC_MEMBERS, false) && wan)
+	if (!begin_read(c, ROUTE_PEER_GOSSIP, RPC_MEMBERS, false))
+		return;
+	if (wan)
 		jw_kv_bool(&c->w, "wan", true);
+	list_filter(c, NULL, NULL);
 }
 
 /* PUT /v1/agent/join/:address?wan=1: 200 and no body, or 500 with memberlist's error. */

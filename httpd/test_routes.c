@@ -575,7 +575,8 @@ static void test_render_gossip(void **state)
 	bad = (struct rpc_reply){.status = 500, .body = two, .body_len = strlen(two)};
 	http_response_init(&resp);
 	route_render(&cfg, &p.plan, &bad, &resp);
-	assert_string_equal(resp.body.data, "2 errors occurred:\n\t* Failed to join a:8301: x\n\t* Failed to join b:8301: y\n\n");
+	assert_string_equal(resp.body.data,
+			    "2 errors occurred:\n\t* Failed to join a:8301: x\n\t* Failed to join b:8301: y\n\n");
 	http_response_free(&resp);
 	/* anything else is passed on as it came */
 	bad = (struct rpc_reply){.status = 400, .body = "gossipd: unknown request", .body_len = 24};

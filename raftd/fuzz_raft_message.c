@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Re-encoding what was accepted gives the same bytes back. */
 	struct buf b;
 	buf_init(&b);
-	if (raft_wire_encode(&b, &w.msg) != 0 || b.len != size || memcmp(b.data, data, size) != 0)
+	if (raft_wire_encode(&b, &w.msg, w.from_addr) != 0 || b.len != size || memcmp(b.data, data, size) != 0)
 		__builtin_trap();
 	buf_free(&b);
 	/* A follower of a three-server cluster takes it. */

@@ -22,9 +22,12 @@ static int append_be(struct buf *out, uint64_t v, int bytes)
 	return buf_append(out, (const char *)b, (size_t)bytes);
 }
 
-int raft_wire_encode(struct buf *out, const struct raft_msg *m)
+int raft_wire_encode(struct buf *out, const struct raft_msg *m, const char *from_addr)
 {
 	unsigned char head[FIXED_LEN];
+	size_t alen = from_addr ? strlen(from_addr) : 0;
+	if (alen > RAFT_ADDR_MAX - 1)
+		alen = RAFT_ADDR_MAX - 1;
 	head[0] = RAFT_WIRE_VERSION;
 	head[1] = m->type;
 	head[2] = (unsigned char)((m->reject ? FLAG_REJECT : 0) | (m->transfer ? FLAG_TRANSFER : 0));
@@ -34,7 +37,14 @@ int raft_wire_encode(struct buf *out, const struct raft_msg *m)
 		put(head + 3 + 8 * i, fields[i], 8);
 	uint32_t n = m->entries ? m->n_entries : 0;
 	put(head + 3 + 72, n, 4);
-	int rc = buf_append(out, (const char *)head, sizeof head);
+	unsigned char alen_byte = (unsigned char)alen;
+	int rc = buf_append(out, (const char *)head, 3);
+	if (rc == 0)
+		rc = buf_append(out, (const char *)&alen_byte, 1);
+	if (rc == 0 && alen)
+		rc = buf_append(out, from_addr, alen);
+	if (rc == 0)
+		rc = buf_append(out, (const char *)head + 3, sizeof head - 3);
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
 		const struct raft_entry *e = &m->entries[i];
 		unsigned char eh[ENTRY_HDR_LEN];
@@ -106,6 +116,17 @@ int raft_wire_decode(const unsigned char *in, size_t len, struct raft_wire_msg *
 		return fail(why, r.bad ? "truncated header" : "unknown version");
 	m->type = (uint8_t)get(&r, 1);
 	uint64_t flags = get(&r, 1);
+	uint64_t alen = get(&r, 1);
+	if (r.bad || alen > RAFT_ADDR_MAX - 1)
+		return fail(why, r.bad ? "truncated header" : "sender address too long");
+	const unsigned char *addr = take(&r, alen);
+	if (r.bad)
+		return fail(why, "truncated header");
+	if (alen && memchr(addr, '\0', (size_t)alen))
+		return fail(why, "NUL in the sender address");
+	if (alen)
+		memcpy(out->from_addr, addr, (size_t)alen);
+	out->from_addr[alen] = '\0';
 	uint64_t *fields[9] = {&m->from, &m->to, &m->term, &m->index, &m->log_term,
 			       &m->commit, &m->ctx, &m->hint_index, &m->hint_term};
 	for (int i = 0; i < 9; i++)

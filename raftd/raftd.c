@@ -14,7 +14,6 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,413 +21,17 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "catalog_reconcile.h"
 #include "config.h"
 #include "daemon.h"
 #include "json.h"
 #include "log.h"
 #include "ops.h"
 #include "privdrop.h"
-#include "raft.h"
-#include "raft_storage.h"
-#include "raft_wire.h"
-#include "rpc.h"
+#include "raftd_int.h"
 #include "rpc_ops.h"
-#include "servers.h"
-#include "store.h"
 #include "version.h"
 
-#define TICK_MS 10
-#define WAIT_DEFAULT_MS 300000u /* Consul's default blocking wait: 5 minutes */
-#define WAIT_MAX_MS 600000u     /* and its cap: 10 minutes */
-#define READ_CONFIRM_TIMEOUT_S 5.0 /* a lost read-index round is given up after this */
-#define MAX_READY_ROUNDS 16        /* Readys done per loop iteration before yielding */
-
-/* A read held until the index passes min_index or its timer fires. */
-struct waiter {
-	struct raftd *d;
-	struct rpc_req *req;
-	unsigned op;
-	char *args;
-	size_t args_len;
-	uint64_t min_index;
-	ev_timer timer;
-	struct waiter *prev, *next;
-};
-
-/* A write proposed on this leader, answered when its index is applied. */
-struct proposal {
-	uint64_t index, term;
-	struct rpc_req *req; /* NULL for raftd's own writes */
-	const char *what;
-	struct proposal *next;
-};
-
-/* A read waiting for a read index (a quorum round, or the lease of a new leader). */
-struct pending_read {
-	struct raftd *d;
-	uint64_t ctx;
-	uint64_t index; /* 0 until confirmed */
-	struct rpc_req *req;
-	unsigned op;
-	char *args;
-	size_t args_len;
-	ev_timer timer;
-	struct pending_read *prev, *next;
-};
-
-/* Another server, reached over its server RPC port. */
-struct peer {
-	uint64_t id;
-	char addr[RAFT_ADDR_MAX];
-	struct rpc_client *client;
-};
-
-struct raftd {
-	struct ev_loop *loop;
-	struct config cfg;
-	struct store *store;
-	struct raft *raft;
-	struct raft_storage *disk;
-	struct raft_hard_state persisted; /* as the state file holds it */
-	uint64_t id;
-	struct rpc_server *server;     /* raft.sock: this agent's roles */
-	struct rpc_server *rpc_server; /* TCP server port (8300): other agents and servers */
-	char *server_addr;             /* "advertise:port_server" */
-	char *advertise;
-	enum raft_role role;
-	uint64_t lead_term;   /* the term this server last led in */
-	uint64_t applied;     /* last committed entry done (store_index counts only commands) */
-	uint64_t lead_from;   /* this leader's first entry: reads wait until it is applied */
-	uint64_t snap_index;  /* the store's last snapshot */
-	struct proposal *proposals, *proposals_tail;
-	struct pending_read *reads;
-	uint64_t next_read_ctx;
-	struct waiter *waiters;
-	uint64_t waiters_seen_index;
-	struct peer peers[RAFT_MAX_SERVERS];
-	size_t n_peers;
-	struct buf wire; /* one encoded message */
-	bool handling_forwarded; /* the request being handled came from another server */
-	bool in_ready;           /* between raft_ready and raft_advance: no other raft_* call */
-	/* gossip: the servers of our datacenter, kept fresh by a blocking MEMBERS query */
-	struct rpc_client *gossip;
-	struct server_member members[2 * RAFT_MAX_SERVERS];
-	size_t n_members;
-	uint64_t members_index;
-	bool members_known;
-	struct buf members_body; /* the last MEMBERS reply, for the catalog's reconciliation */
-	bool catalog_dirty;      /* membership or leadership changed since the catalog followed */
-	uint64_t catalog_wait_index; /* its last write: compare again once this is applied */
-	int boot_probes_left; /* -bootstrap-expect: STATUS_PEERS answers still awaited */
-	bool boot_probe_failed;
-	bool boot_refused;    /* a probed server is already in a cluster */
-	char boot_why[256];   /* why not bootstrapped yet, as last logged */
-	ev_timer members_retry;
-	ev_timer reconcile_timer;
-	uint64_t rng;
-	ev_timer tick;
-	ev_prepare ready_watcher;
-	ev_idle more_ready; /* keeps the loop from blocking while Readys are left */
-	ev_signal sigterm, sigint;
-};
-
-static void process_readys(struct raftd *d);
-static struct raftd *the_raftd; /* for callbacks whose argument is taken by a tag */
-
-/* ---- replies ---- */
-
-static uint64_t reply_index(const struct raftd *d)
-{
-	uint64_t i = store_index(d->store);
-	return i ? i : 1; /* Consul's clients reject X-Consul-Index 0 */
-}
-
-static void reply(struct raftd *d, struct rpc_req *req, int status, const struct buf *body)
-{
-	struct rpc_reply r = {.status = (uint32_t)status,
-			      .known_leader = raft_leader(d->raft) != 0,
-			      .index = reply_index(d),
-			      .last_contact_ms = (uint32_t)(raft_last_contact_ticks(d->raft) * TICK_MS),
-			      .body = body->data,
-			      .body_len = body->len};
-	rpc_reply_send(req, &r);
-}
-
-static void reply_str(struct raftd *d, struct rpc_req *req, int status, const char *text)
-{
-	struct buf b = {.data = (char *)text, .len = strlen(text)};
-	reply(d, req, status, &b);
-}
-
-static void answer_read(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len)
-{
-	struct buf body;
-	buf_init(&body);
-	int status = ops_read(d->store, op, args, len, &body);
-	reply(d, req, status, &body);
-	buf_free(&body);
-}
-
-static char *copy_args(const char *args, size_t len)
-{
-	char *c = malloc(len + 1);
-	if (!c)
-		abort();
-	if (len)
-		memcpy(c, args, len);
-	c[len] = '\0';
-	return c;
-}
-
-/* ---- blocking queries ---- */
-
-static void waiter_unlink(struct waiter *w)
-{
-	struct raftd *d = w->d;
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		d->waiters = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	w->prev = w->next = NULL;
-	ev_timer_stop(d->loop, &w->timer);
-	rpc_req_on_abandon(w->req, NULL, NULL);
-}
-
-static void waiter_free(struct waiter *w)
-{
-	free(w->args);
-	free(w);
-}
-
-/* Answers with the data as it is now: after a write, or when the wait runs out. */
-static void waiter_answer(struct waiter *w)
-{
-	answer_read(w->d, w->req, w->op, w->args, w->args_len);
-	waiter_free(w);
-}
-
-static void waiter_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct waiter *w = t->data;
-	waiter_unlink(w);
-	waiter_answer(w);
-}
-
-static void waiter_abandon_cb(void *arg, struct rpc_req *req)
-{
-	struct waiter *w = arg;
-	waiter_unlink(w);
-	rpc_reply_send(req, &(struct rpc_reply){.status = 503}); /* only frees req: the client is gone */
-	waiter_free(w);
-}
-
-/* Re-runs the reads whose index has been passed. They are taken off the list first, since
- * answering one may close a connection and abandon others. */
-static void wake_waiters(struct raftd *d)
-{
-	uint64_t now = store_index(d->store);
-	if (now == d->waiters_seen_index)
-		return;
-	d->waiters_seen_index = now;
-	struct waiter *ready = NULL;
-	for (struct waiter *w = d->waiters, *next; w; w = next) {
-		next = w->next;
-		if (now > w->min_index) {
-			waiter_unlink(w);
-			w->next = ready;
-			ready = w;
-		}
-	}
-	while (ready) {
-		struct waiter *w = ready;
-		ready = w->next;
-		waiter_answer(w);
-	}
-}
-
-/* Holds the read when the caller already has this index; otherwise answers now. */
-static void handle_read(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len)
-{
-	uint64_t min_index = 0, wait_ms = WAIT_DEFAULT_MS;
-	char err[128];
-	yajl_val a = len ? json_parse(args, len, err, sizeof err) : NULL;
-	if (a) {
-		json_u64(json_get(a, "index"), &min_index);
-		if (json_u64(json_get(a, "wait_ms"), &wait_ms) && wait_ms == 0)
-			wait_ms = WAIT_DEFAULT_MS;
-		yajl_tree_free(a);
-	}
-	if (wait_ms > WAIT_MAX_MS)
-		wait_ms = WAIT_MAX_MS;
-	if (min_index == 0 || store_index(d->store) > min_index) {
-		answer_read(d, req, op, args, len);
-		return;
-	}
-	struct waiter *w = calloc(1, sizeof *w);
-	if (!w)
-		abort();
-	w->args = copy_args(args, len);
-	w->args_len = len;
-	w->d = d;
-	w->req = req;
-	w->op = op;
-	w->min_index = min_index;
-	ev_timer_init(&w->timer, waiter_timeout_cb, (double)wait_ms / 1000.0, 0.);
-	w->timer.data = w;
-	ev_timer_start(d->loop, &w->timer);
-	rpc_req_on_abandon(req, waiter_abandon_cb, w);
-	w->next = d->waiters;
-	if (d->waiters)
-		d->waiters->prev = w;
-	d->waiters = w;
-}
-
-/* ---- peers: Raft messages and forwarding ---- */
-
-/* The server's address as the current configuration (or the snapshot's) names it, else as
- * gossip does (a server not yet in any configuration still answers votes and appends). */
-static const char *server_addr_of(const struct raftd *d, uint64_t id)
-{
-	const struct raft_server *s = raft_config_find(raft_configuration(d->raft), id);
-	if (!s)
-		s = raft_config_find(&raft_get_snapshot(d->raft)->config, id);
-	if (s)
-		return s->addr;
-	for (size_t i = 0; i < d->n_members; i++)
-		if (d->members[i].id == id)
-			return d->members[i].addr;
-	return NULL;
-}
-
-/* The link to server id at addr, made (or remade, when its address changed) on demand. */
-static struct rpc_client *peer_client(struct raftd *d, uint64_t id, const char *addr)
-{
-	struct peer *p = NULL;
-	for (size_t i = 0; i < d->n_peers; i++)
-		if (d->peers[i].id == id)
-			p = &d->peers[i];
-	if (p && strcmp(p->addr, addr) != 0) {
-		rpc_client_free(p->client);
-		p->client = NULL;
-	}
-	if (!p) {
-		if (d->n_peers == RAFT_MAX_SERVERS) { /* forget the oldest: it left the configuration */
-			rpc_client_free(d->peers[0].client);
-			memmove(&d->peers[0], &d->peers[1], (d->n_peers - 1) * sizeof d->peers[0]);
-			d->n_peers--;
-		}
-		p = &d->peers[d->n_peers++];
-		memset(p, 0, sizeof *p);
-		p->id = id;
-	}
-	if (!p->client) {
-		snprintf(p->addr, sizeof p->addr, "%s", addr);
-		p->client = rpc_client_new(d->loop, addr, "raft peer");
-	}
-	return p->client;
-}
-
-#define SNAPSHOT_FLAG (1ull << 63)
-
-static void message_sent_cb(void *arg, const struct rpc_reply *r)
-{
-	uint64_t tag = (uint64_t)(uintptr_t)arg;
-	/* Not from inside a Ready (a link freed while sending fails its calls at once): the
-	 * core retries an unanswered snapshot on its own anyway. */
-	if (r->status != 200 && (tag & SNAPSHOT_FLAG) && !the_raftd->in_ready)
-		raft_report_unreachable(the_raftd->raft, tag & ~SNAPSHOT_FLAG);
-}
-
-static void send_message(struct raftd *d, const struct raft_msg *m)
-{
-	const char *addr = server_addr_of(d, m->to);
-	if (!addr)
-		return; /* not in any configuration we know: nobody to send to */
-	buf_reset(&d->wire);
-	if (raft_wire_encode(&d->wire, m) < 0)
-		abort();
-	uint64_t tag = m->to | (m->type == RAFT_MSG_SNAPSHOT ? SNAPSHOT_FLAG : 0);
-	int64_t rc = rpc_call(peer_client(d, m->to, addr), RPC_RAFT_MESSAGE, d->wire.data, d->wire.len,
-			      message_sent_cb, (void *)(uintptr_t)tag);
-	if (rc < 0)
-		log_debug("raft: %s to %s dropped: %s", raft_msg_type_name(m->type), addr, strerror((int)-rc));
-	if (d->wire.cap > (1u << 20)) { /* a snapshot went out: give its memory back */
-		buf_free(&d->wire);
-		buf_init(&d->wire);
-	}
-}
-
-/* A leader's snapshot is checked on a scratch store before the core may take it: once
- * persisted, a snapshot that does not restore would stop this server at every start. */
-static bool snapshot_restores(const struct raft_snapshot *snap)
-{
-	struct store *scratch = store_new();
-	char err[256];
-	int rc = store_restore(scratch, (const char *)snap->data, (size_t)snap->len, err, sizeof err);
-	store_free(scratch);
-	if (rc < 0)
-		log_warnx("raft: snapshot at index %" PRIu64 " from the leader refused: %s", snap->index, err);
-	return rc == 0;
-}
-
-static void handle_raft_message(struct raftd *d, struct rpc_req *req, const char *args, size_t len)
-{
-	static struct raft_wire_msg w; /* 8 KB of entry slots: kept off the stack */
-	const char *why = NULL;
-	if (raft_wire_decode((const unsigned char *)args, len, &w, &why) < 0) {
-		log_warnx("raft: malformed message (%zu bytes) refused: %s", len, why);
-		reply_str(d, req, 400, "malformed raft message");
-		return;
-	}
-	if (w.msg.to != d->id) {
-		reply_str(d, req, 400, "raft message for another server");
-		return;
-	}
-	if (w.msg.type == RAFT_MSG_SNAPSHOT && !snapshot_restores(w.msg.snapshot)) {
-		reply_str(d, req, 400, "snapshot does not restore"); /* before it is persisted */
-		return;
-	}
-	raft_step(d->raft, &w.msg);
-	reply_str(d, req, 200, "");
-}
-
-/* A request relayed to the leader; its reply goes back to the caller as it came. */
-struct forward {
-	struct rpc_req *req;
-};
-
-static void forward_cb(void *arg, const struct rpc_reply *r)
-{
-	struct forward *f = arg;
-	rpc_reply_send(f->req, r);
-	free(f);
-}
-
-/* Sends the request to the leader, as Consul's servers do. Returns false when no leader is
- * known (the caller answers). */
-static bool forward_to_leader(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len)
-{
-	uint64_t leader = raft_leader(d->raft);
-	const char *addr = leader && leader != d->id ? server_addr_of(d, leader) : NULL;
-	if (!addr || d->handling_forwarded || op > 0xffff)
-		return false; /* one hop only: two servers that disagree on the leader never loop */
-	struct forward *f = malloc(sizeof *f);
-	if (!f)
-		abort();
-	f->req = req;
-	buf_reset(&d->wire);
-	unsigned char hdr[2] = {(unsigned char)(op >> 8), (unsigned char)op};
-	if (buf_append(&d->wire, (const char *)hdr, 2) < 0 || (len && buf_append(&d->wire, args, len) < 0))
-		abort();
-	if (rpc_call(peer_client(d, leader, addr), RPC_RAFT_FORWARD, d->wire.data, d->wire.len, forward_cb, f) < 0) {
-		free(f);
-		reply_str(d, req, 500, "rpc error: leader unreachable");
-	}
-	return true;
-}
+struct raftd *the_raftd;
 
 /* ---- writes ---- */
 
@@ -468,7 +71,7 @@ static void proposals_done(struct raftd *d, uint64_t index, uint64_t term, int s
  * command that would change nothing (an identical re-registration from anti-entropy) is
  * answered without a log entry when nothing is queued ahead of it. req may be NULL for
  * raftd's own writes. Returns the index proposed at, or 0. */
-static uint64_t propose_command(struct raftd *d, struct rpc_req *req, const char *cmd, size_t len,
+uint64_t propose_command(struct raftd *d, struct rpc_req *req, const char *cmd, size_t len,
 				const char *what)
 {
 	struct buf res;
@@ -507,7 +110,7 @@ static uint64_t propose_command(struct raftd *d, struct rpc_req *req, const char
 }
 
 /* A write op: its store command, proposed. */
-static void handle_write(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len,
+void handle_write(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len,
 			 const char *what)
 {
 	struct buf cmd;
@@ -520,134 +123,6 @@ static void handle_write(struct raftd *d, struct rpc_req *req, unsigned op, cons
 	else
 		log_warnx("%s rejected: %.*s", what, (int)cmd.len, cmd.data);
 	buf_free(&cmd);
-}
-
-/* ---- reads that need the leader's confirmation ---- */
-
-static void pending_read_unlink(struct pending_read *pr)
-{
-	struct raftd *d = pr->d;
-	if (pr->prev)
-		pr->prev->next = pr->next;
-	else
-		d->reads = pr->next;
-	if (pr->next)
-		pr->next->prev = pr->prev;
-	ev_timer_stop(d->loop, &pr->timer);
-	rpc_req_on_abandon(pr->req, NULL, NULL);
-}
-
-static void pending_read_free(struct pending_read *pr)
-{
-	free(pr->args);
-	free(pr);
-}
-
-static void pending_read_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct pending_read *pr = t->data;
-	pending_read_unlink(pr);
-	reply_str(pr->d, pr->req, 500, "No cluster leader");
-	pending_read_free(pr);
-}
-
-static void pending_read_abandon_cb(void *arg, struct rpc_req *req)
-{
-	struct pending_read *pr = arg;
-	pending_read_unlink(pr);
-	rpc_reply_send(req, &(struct rpc_reply){.status = 503});
-	pending_read_free(pr);
-}
-
-/* Asks the core for a read index; the read runs once the store has applied it. */
-static void confirm_then_read(struct raftd *d, struct rpc_req *req, enum raft_read_mode mode, unsigned op,
-			      const char *args, size_t len)
-{
-	uint64_t ctx = ++d->next_read_ctx;
-	int rc = raft_read_index(d->raft, mode, ctx);
-	if (rc != 0) {
-		reply_str(d, req, 500, rc == RAFT_ERR_BUSY ? "too many pending reads" : "No cluster leader");
-		return;
-	}
-	struct pending_read *pr = calloc(1, sizeof *pr);
-	if (!pr)
-		abort();
-	*pr = (struct pending_read){.d = d, .ctx = ctx, .req = req, .op = op, .args = copy_args(args, len),
-				    .args_len = len};
-	ev_timer_init(&pr->timer, pending_read_timeout_cb, READ_CONFIRM_TIMEOUT_S, 0.);
-	pr->timer.data = pr;
-	ev_timer_start(d->loop, &pr->timer);
-	rpc_req_on_abandon(req, pending_read_abandon_cb, pr);
-	pr->next = d->reads;
-	if (d->reads)
-		d->reads->prev = pr;
-	d->reads = pr;
-}
-
-static void reads_confirmed(struct raftd *d, const struct raft_read_state *rs, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		for (struct pending_read *pr = d->reads; pr; pr = pr->next)
-			if (pr->ctx == rs[i].ctx) {
-				pr->index = rs[i].index ? rs[i].index : 1;
-				break;
-			}
-}
-
-/* Runs the confirmed reads whose index the store has reached. */
-static void release_reads(struct raftd *d)
-{
-	struct pending_read *ready = NULL;
-	for (struct pending_read *pr = d->reads, *next; pr; pr = next) {
-		next = pr->next;
-		if (pr->index && pr->index <= d->applied) {
-			pending_read_unlink(pr);
-			pr->next = ready;
-			ready = pr;
-		}
-	}
-	while (ready) {
-		struct pending_read *pr = ready;
-		ready = pr->next;
-		handle_read(d, pr->req, pr->op, pr->args, pr->args_len);
-		pending_read_free(pr);
-	}
-}
-
-enum read_mode { READ_DEFAULT, READ_STALE, READ_CONSISTENT };
-
-static enum read_mode read_mode_of(const char *args, size_t len)
-{
-	enum read_mode mode = READ_DEFAULT;
-	char err[64];
-	yajl_val a = len ? json_parse(args, len, err, sizeof err) : NULL;
-	if (a && json_is_true(json_get(a, "stale")))
-		mode = READ_STALE;
-	else if (a && json_is_true(json_get(a, "consistent")))
-		mode = READ_CONSISTENT;
-	if (a)
-		yajl_tree_free(a);
-	return mode;
-}
-
-/* Consul's consistency modes: ?stale from any server; the default from the leader (under
- * its lease, once it has applied what its predecessors committed); ?consistent after a
- * quorum round confirms the leadership. */
-static void handle_store_read(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len)
-{
-	enum read_mode mode = read_mode_of(args, len);
-	bool leader = raft_role(d->raft) == RAFT_LEADER;
-	if (mode == READ_STALE) {
-		handle_read(d, req, op, args, len);
-	} else if (mode == READ_CONSISTENT) {
-		confirm_then_read(d, req, RAFT_READ_CONSISTENT, op, args, len);
-	} else if (leader && d->applied >= d->lead_from) {
-		handle_read(d, req, op, args, len);
-	} else if (leader) {
-		confirm_then_read(d, req, RAFT_READ_LEASE, op, args, len);
-	} else if (!forward_to_leader(d, req, op, args, len)) {
-		reply_str(d, req, 500, "No cluster leader");
-	}
 }
 
 /* ---- the Ready loop ---- */
@@ -758,7 +233,20 @@ static void do_ready(struct raftd *d)
 	maybe_snapshot(d);
 }
 
-static void process_readys(struct raftd *d)
+/* A leader that is the only voter has nobody to send heartbeats to and no election to time,
+ * so its clock stops (an idle lone server then wakes only for requests); it runs again as
+ * soon as the configuration holds another server. */
+static void adjust_clock(struct raftd *d)
+{
+	const struct raft_config *c = raft_configuration(d->raft);
+	bool alone = raft_role(d->raft) == RAFT_LEADER && c->n == 1 && c->servers[0].id == d->id;
+	if (alone && ev_is_active(&d->tick))
+		ev_timer_stop(d->loop, &d->tick);
+	else if (!alone && !ev_is_active(&d->tick))
+		ev_timer_start(d->loop, &d->tick);
+}
+
+void process_readys(struct raftd *d)
 {
 	int rounds = 0;
 	while (raft_has_ready(d->raft) && rounds++ < MAX_READY_ROUNDS)
@@ -767,6 +255,7 @@ static void process_readys(struct raftd *d)
 		ev_idle_start(d->loop, &d->more_ready);
 	else
 		ev_idle_stop(d->loop, &d->more_ready);
+	adjust_clock(d);
 	wake_waiters(d);
 }
 
@@ -784,171 +273,6 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct raftd *d = w->data;
 	raft_tick(d->raft);
-}
-
-/* ---- servers from gossip: bootstrap and membership ---- */
-
-/* Nothing on disk and no configuration: this server never joined a cluster. */
-static bool fresh(const struct raftd *d)
-{
-	return raft_last_index(d->raft) == 0 && raft_term(d->raft) == 0 && raft_get_snapshot(d->raft)->index == 0;
-}
-
-static void bootstrap_now(struct raftd *d)
-{
-	struct raft_config conf;
-	char why[256];
-	if (servers_bootstrap_config(d->members, d->n_members, d->cfg.bootstrap_expect, &conf, why, sizeof why) != 0 ||
-	    !raft_config_find(&conf, d->id) || raft_bootstrap(d->raft, &conf) != 0)
-		return;
-	log_info("raft: %u servers seen, as expected: bootstrapped the cluster", conf.n);
-}
-
-/* The answers of the bootstrap safeguard: any server that already has peers belongs to a
- * cluster, which will add this one; otherwise, once all answered, bootstrap. */
-static void boot_probe_cb(void *arg, const struct rpc_reply *r)
-{
-	struct raftd *d = the_raftd;
-	if (r->status == 200 && r->body_len > 2)
-		d->boot_refused = true;
-	else if (r->status != 200)
-		d->boot_probe_failed = true;
-	if (--d->boot_probes_left > 0)
-		return;
-	if (d->boot_refused)
-		log_info("raft: a server already belongs to a cluster: waiting for its leader to add this one");
-	else if (!d->boot_probe_failed && fresh(d))
-		bootstrap_now(d);
-	d->boot_probe_failed = false;
-}
-
-/* -bootstrap-expect=N: once N servers of our datacenter are seen, ask each of the others
- * whether it already has a cluster (Consul's safeguard), then bootstrap exactly once: after
- * that the log is not empty and this never runs again. */
-static void maybe_bootstrap(struct raftd *d)
-{
-	if (d->cfg.bootstrap_expect < 2 || !d->cfg.server || !d->members_known || !fresh(d) || d->boot_refused ||
-	    d->boot_probes_left)
-		return;
-	struct raft_config conf;
-	char why[256] = "this server is not among those seen";
-	int rc = servers_bootstrap_config(d->members, d->n_members, d->cfg.bootstrap_expect, &conf, why, sizeof why);
-	if (rc != 0 || !raft_config_find(&conf, d->id)) {
-		if (strcmp(why, d->boot_why) != 0) { /* say it once, not at every membership change */
-			if (rc < 0)
-				log_warnx("raft: not bootstrapping: %s", why);
-			else
-				log_info("raft: not bootstrapping yet: %s", why);
-			snprintf(d->boot_why, sizeof d->boot_why, "%s", why);
-		}
-		return;
-	}
-	for (uint32_t i = 0; i < conf.n; i++) {
-		if (conf.servers[i].id == d->id)
-			continue;
-		if (rpc_call(peer_client(d, conf.servers[i].id, conf.servers[i].addr), RPC_STATUS_PEERS, "{}", 2,
-			     boot_probe_cb, NULL) > 0)
-			d->boot_probes_left++;
-		else
-			d->boot_probe_failed = true;
-	}
-	if (d->boot_probes_left == 0) {
-		if (!d->boot_probe_failed)
-			bootstrap_now(d);
-		d->boot_probe_failed = false;
-	}
-}
-
-/* The leader writes gossip's view into the catalog (catalog_reconcile.h): each member a
- * node with its serfHealth check, those that left deregistered. Once its earlier writes are
- * applied, so that it compares with the catalog they made. */
-static void reconcile_catalog(struct raftd *d)
-{
-	if (!d->catalog_dirty || raft_role(d->raft) != RAFT_LEADER || !d->members_known ||
-	    d->applied < d->lead_from || d->applied < d->catalog_wait_index)
-		return;
-	struct buf cmds;
-	buf_init(&cmds);
-	size_t n = catalog_reconcile(d->store, d->members_body.data, d->members_body.len, d->cfg.datacenter, &cmds);
-	d->catalog_dirty = n > 0; /* look again once these are applied */
-	for (size_t at = 0; at < cmds.len;) {
-		const char *line = cmds.data + at, *nl = memchr(line, '\n', cmds.len - at);
-		size_t len = nl ? (size_t)(nl - line) : cmds.len - at;
-		uint64_t index = len ? propose_command(d, NULL, line, len, "catalog update from gossip") : 0;
-		if (index > d->catalog_wait_index)
-			d->catalog_wait_index = index;
-		at += len + 1;
-	}
-	buf_free(&cmds);
-}
-
-/* The leader follows membership, one configuration change at a time. */
-static void reconcile_servers(struct raftd *d)
-{
-	if (raft_role(d->raft) != RAFT_LEADER || !d->members_known)
-		return;
-	struct server_change c = servers_reconcile(raft_configuration(d->raft), d->members, d->n_members, d->id);
-	if (c.kind == SERVER_KEEP)
-		return;
-	uint64_t index;
-	int rc = c.kind == SERVER_ADD ? raft_add_server(d->raft, c.id, c.addr, &index)
-				      : raft_remove_server(d->raft, c.id, &index);
-	if (rc == 0)
-		log_info("raft: %s server %s at index %" PRIu64, c.kind == SERVER_ADD ? "adding" : "removing", c.addr,
-			 index);
-	else
-		log_debug("raft: %s %s later: %s", c.kind == SERVER_ADD ? "adding" : "removing", c.addr,
-			  raft_strerror(rc));
-}
-
-static void members_poll(struct raftd *d);
-
-static void members_cb(void *arg, const struct rpc_reply *r)
-{
-	struct raftd *d = the_raftd;
-	if (r->status != 200) {
-		d->members_index = 0;
-		ev_timer_start(d->loop, &d->members_retry);
-		return;
-	}
-	int n = servers_from_members(r->body, r->body_len, d->cfg.datacenter, d->members,
-				     sizeof d->members / sizeof d->members[0]);
-	if (n >= 0) {
-		d->n_members = (size_t)n;
-		d->members_known = true;
-	}
-	d->members_index = r->index;
-	buf_reset(&d->members_body);
-	if (buf_append(&d->members_body, r->body, r->body_len) < 0)
-		abort();
-	d->catalog_dirty = true;
-	maybe_bootstrap(d);
-	reconcile_servers(d);
-	reconcile_catalog(d);
-	members_poll(d);
-}
-
-/* A blocking MEMBERS query on gossipd: answered at once the first time, then whenever the
- * member table changes. */
-static void members_poll(struct raftd *d)
-{
-	char args[64];
-	int n = snprintf(args, sizeof args, "{\"index\":%" PRIu64 ",\"wait_ms\":60000}", d->members_index);
-	if (rpc_call(d->gossip, RPC_MEMBERS, args, (size_t)n, members_cb, NULL) < 0)
-		ev_timer_start(d->loop, &d->members_retry);
-}
-
-static void members_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	members_poll(w->data);
-}
-
-static void reconcile_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct raftd *d = w->data;
-	maybe_bootstrap(d);
-	reconcile_servers(d);
-	reconcile_catalog(d);
 }
 
 /* ---- requests ---- */
@@ -977,89 +301,6 @@ static void handle_status(struct raftd *d, struct rpc_req *req, unsigned op)
 	jw_free(&w);
 	reply(d, req, 200, &b);
 	buf_free(&b);
-}
-
-/* The member gossip knows as server id, or NULL. */
-static const struct server_member *member_of(const struct raftd *d, uint64_t id)
-{
-	for (size_t i = 0; i < d->n_members; i++)
-		if (d->members[i].id == id)
-			return &d->members[i];
-	return NULL;
-}
-
-/* /v1/operator/raft/configuration: the servers of the configuration in effect, named by
- * gossip (Consul's fields; every server is a voter here). */
-static void handle_raft_configuration(struct raftd *d, struct rpc_req *req)
-{
-	const struct raft_config *c = raft_configuration(d->raft);
-	uint64_t leader = raft_leader(d->raft);
-	struct buf b;
-	buf_init(&b);
-	struct jw w;
-	jw_init(&w, &b);
-	jw_obj_open(&w);
-	jw_key(&w, "Servers");
-	jw_arr_open(&w);
-	for (uint32_t i = 0; i < c->n; i++) {
-		const struct raft_server *s = &c->servers[i];
-		const struct server_member *m = member_of(d, s->id);
-		char hex[24];
-		snprintf(hex, sizeof hex, "%016" PRIx64, s->id);
-		const char *id = s->id == d->id && d->cfg.node_id ? d->cfg.node_id : m && m->node_id[0] ? m->node_id : hex;
-		const char *node = s->id == d->id ? d->cfg.node_name : m ? m->name : "(unknown)";
-		jw_obj_open(&w);
-		jw_kv_str(&w, "ID", id);
-		jw_kv_str(&w, "Node", node);
-		jw_kv_str(&w, "Address", s->addr);
-		jw_kv_bool(&w, "Leader", s->id == leader);
-		jw_kv_str(&w, "ProtocolVersion", "3");
-		jw_kv_bool(&w, "Voter", true);
-		jw_kv_u64(&w, "LastIndex", raft_match_index(d->raft, s->id));
-		jw_obj_close(&w);
-	}
-	jw_arr_close(&w);
-	jw_kv_u64(&w, "Index", raft_commit_index(d->raft));
-	jw_obj_close(&w);
-	jw_free(&w);
-	reply(d, req, 200, &b);
-	buf_free(&b);
-}
-
-/* consul operator raft remove-peer -id=... | -address=...: the leader removes it. */
-static void handle_remove_peer(struct raftd *d, struct rpc_req *req, const char *args, size_t len)
-{
-	if (raft_role(d->raft) != RAFT_LEADER) {
-		if (!forward_to_leader(d, req, RPC_RAFT_REMOVE_PEER, args, len))
-			reply_str(d, req, 500, "No cluster leader");
-		return;
-	}
-	char err[128];
-	yajl_val a = len ? json_parse(args, len, err, sizeof err) : NULL;
-	const char *id = a ? json_str(json_get(a, "id")) : NULL, *addr = a ? json_str(json_get(a, "address")) : NULL;
-	const struct raft_config *c = raft_configuration(d->raft);
-	uint64_t target = 0;
-	for (uint32_t i = 0; i < c->n && !target; i++) {
-		const struct server_member *m = member_of(d, c->servers[i].id);
-		if ((addr && *addr && strcmp(c->servers[i].addr, addr) == 0) ||
-		    (id && *id && (servers_raft_id(id, NULL) == c->servers[i].id || (m && strcmp(m->node_id, id) == 0))))
-			target = c->servers[i].id;
-	}
-	if (a)
-		yajl_tree_free(a);
-	if (!target) {
-		reply_str(d, req, 500, addr && *addr ? "address not found in the Raft configuration"
-						    : "id not found in the Raft configuration");
-		return;
-	}
-	uint64_t index;
-	int rc = raft_remove_server(d->raft, target, &index);
-	if (rc != 0) {
-		reply_str(d, req, 500, raft_strerror(rc));
-		return;
-	}
-	log_info("raft: removing server %016" PRIx64 " at index %" PRIu64 " (operator request)", target, index);
-	reply_str(d, req, 200, "");
 }
 
 static void handler(void *arg, struct rpc_req *req, unsigned op, const char *args, size_t len)
@@ -1328,15 +569,7 @@ int main(int argc, char **argv)
 	ev_signal_start(d.loop, &d.sigterm);
 	ev_signal_start(d.loop, &d.sigint);
 
-	char *gossip_sock = config_run_path(&d.cfg, "gossip.sock");
-	d.gossip = rpc_client_new(d.loop, gossip_sock, "gossipd");
-	free(gossip_sock);
-	ev_timer_init(&d.members_retry, members_retry_cb, 1., 0.);
-	d.members_retry.data = &d;
-	ev_timer_init(&d.reconcile_timer, reconcile_cb, 1., 1.);
-	d.reconcile_timer.data = &d;
-	ev_timer_start(d.loop, &d.reconcile_timer);
-	members_poll(&d);
+	members_start(&d);
 
 	process_readys(&d); /* a lone server is leader from here on */
 	log_info("serving %s at index %" PRIu64 " as %s (%s)", sock, store_index(d.store),

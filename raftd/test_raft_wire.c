@@ -30,10 +30,11 @@ static void test_append_round_trip(void **state)
 	struct raft_msg m = append_msg(e);
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(raft_wire_encode(&b, &m), 0);
+	assert_int_equal(raft_wire_encode(&b, &m, "127.0.0.50:8300"), 0);
 	const char *why = NULL;
 	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), 0);
 	assert_int_equal(out.msg.type, RAFT_MSG_APPEND);
+	assert_string_equal(out.from_addr, "127.0.0.50:8300");
 	assert_int_equal(out.msg.to, 0xfedcba9876543210ull);
 	assert_int_equal(out.msg.commit, 6);
 	assert_int_equal(out.msg.ctx, 99);
@@ -60,7 +61,7 @@ static void test_vote_flags(void **state)
 	struct raft_msg m = {.type = RAFT_MSG_VOTE_RESP, .from = 2, .to = 1, .term = 5, .reject = true};
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(raft_wire_encode(&b, &m), 0);
+	assert_int_equal(raft_wire_encode(&b, &m, "127.0.0.50:8300"), 0);
 	const char *why;
 	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), 0);
 	assert_true(out.msg.reject);
@@ -72,6 +73,13 @@ static void test_vote_flags(void **state)
 	b.data[1] = 13; /* an unknown type */
 	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), -EPROTO);
 	b.data[1] = 4;
+	b.data[3] = RAFT_ADDR_MAX; /* a sender address longer than any */
+	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), -EPROTO);
+	b.data[3] = 15;
+	b.data[5] = '\0'; /* a NUL inside it */
+	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), -EPROTO);
+	b.data[5] = '7';
+	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), 0);
 	b.data[0] = 2; /* a version we do not speak */
 	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), -EPROTO);
 	buf_free(&b);
@@ -88,7 +96,7 @@ static void test_snapshot_round_trip(void **state)
 	struct raft_msg m = {.type = RAFT_MSG_SNAPSHOT, .from = 1, .to = 2, .term = 4, .snapshot = &s};
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(raft_wire_encode(&b, &m), 0);
+	assert_int_equal(raft_wire_encode(&b, &m, "127.0.0.50:8300"), 0);
 	const char *why;
 	assert_int_equal(raft_wire_decode((unsigned char *)b.data, b.len, &out, &why), 0);
 	assert_non_null(out.msg.snapshot);
@@ -107,7 +115,7 @@ static void test_entry_count_limits(void **state)
 	struct raft_msg m = {.type = RAFT_MSG_HEARTBEAT, .from = 1, .to = 2};
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(raft_wire_encode(&b, &m), 0);
+	assert_int_equal(raft_wire_encode(&b, &m, "127.0.0.50:8300"), 0);
 	const char *why;
 	unsigned char *p = (unsigned char *)b.data;
 	p[b.len - 1] = 1; /* one entry claimed by a heartbeat, none there */

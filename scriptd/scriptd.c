@@ -2,7 +2,7 @@
  * user commands. Serves data_dir/run/script.sock (SCRIPT_RUN). Each script runs in its own
  * process group, with no inherited descriptors, stdin on /dev/null, stdout and stderr
  * captured (the last output_max bytes), as an unprivileged user when the agent runs as root
- * ($CONSUL_SCRIPT_USER, else "consul-script" if it exists, else "nobody"; never root), and
+ * ($CONSUL_SCRIPT_USER, else the script_user key, else "consul-script" if it exists, else "nobody"; never root), and
  * its whole group is killed with SIGKILL at its timeout.
  *
  * Privileges: like every role, scriptd drops to the daemon user once script.sock is bound.
@@ -310,13 +310,16 @@ static void handle(void *arg, struct rpc_req *req, unsigned op, const char *args
 
 /* --- privileges --- */
 
-static int script_user_lookup(uid_t *uid, gid_t *gid, const char **name)
+/* The user scripts run as: $CONSUL_SCRIPT_USER, else the script_user key, else the defaults. */
+static int script_user_lookup(const char *configured, uid_t *uid, gid_t *gid, const char **name)
 {
 	const char *env = getenv("CONSUL_SCRIPT_USER");
-	if (env && *env) {
-		*name = env;
-		if (priv_lookup(env, uid, gid) < 0)
-			fatalx("CONSUL_SCRIPT_USER: user \"%s\" does not exist in /etc/passwd", env);
+	const char *chosen = env && *env ? env : configured;
+	if (chosen && *chosen) {
+		*name = chosen;
+		if (priv_lookup(chosen, uid, gid) < 0)
+			fatalx("%s: user \"%s\" does not exist in /etc/passwd", env && *env ? "CONSUL_SCRIPT_USER" : "script_user",
+			       chosen);
 		return 0;
 	}
 	static const char *const defaults[] = {"consul-script", "nobody"};
@@ -368,7 +371,7 @@ static void setup_privileges(struct scriptd *d)
 		return;
 	}
 	const char *name;
-	if (script_user_lookup(&d->script_uid, &d->script_gid, &name) < 0 || d->script_uid == 0) {
+	if (script_user_lookup(d->cfg.script_user, &d->script_uid, &d->script_gid, &name) < 0 || d->script_uid == 0) {
 		log_warnx("no unprivileged user (consul-script, nobody) to run scripts as: script checks will fail");
 		d->can_run = false;
 		priv_drop(d->cfg.user);

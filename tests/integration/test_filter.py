@@ -8,7 +8,7 @@ import urllib.parse
 
 from harness import Agent, check, finish, wait_for
 
-ADDR = "127.0.0.61"
+ADDR = "127.0.0.71"
 CONFIG = {"services": [
     {"name": "web", "id": "web-a", "port": 7001, "tags": ["primary", "v1"], "meta": {"team": "blue"}},
     {"name": "web", "id": "web-b", "port": 7002, "tags": ["v2"]},

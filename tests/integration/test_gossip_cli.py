@@ -8,6 +8,7 @@ import base64
 import os
 import signal
 import tempfile
+import threading
 import time
 
 from harness import Agent, check, finish, run_cli, wait_for
@@ -53,6 +54,10 @@ try:
     for a in agents:
         a.start()
     check(all(http_up(a) for a in agents), "three agents answer HTTP")
+    # ...and they are ours: every role running (a stray agent on these addresses would answer too)
+    counts = [wait_for(lambda: len(a.roles()) == n and n, 10) for a, n in zip(agents, (5, 4, 4))]
+    check(all(counts) and all(a.proc.poll() is None for a in agents),
+          "each agent runs all its roles: %r" % [sorted(a.roles()) for a in agents])
 
     # Each is alone until told to join.
     for a, name in ((server, "agent-one"), (client, "agent-two")):
@@ -95,6 +100,24 @@ try:
         check(e["Name"] == "deploy" and base64.b64decode(e["Payload"]) == b"v1.2",
               "with its name and payload: %r" % e)
         check(int(headers.get("x-consul-index", "0")) > 0, "and an X-Consul-Index to block on")
+    # A blocking list on the client returns when the next event arrives, not at its wait.
+    status, headers, _ = client.get_json("/v1/event/list")
+    index = headers.get("x-consul-index", "0")
+    result = {}
+
+    def block():
+        t0 = time.monotonic()
+        result["reply"] = client.get_json("/v1/event/list?index=%s&wait=20s" % index)
+        result["took"] = time.monotonic() - t0
+    waiter = threading.Thread(target=block)
+    waiter.start()
+    time.sleep(0.5)
+    rc, out, _ = run_cli(["event", "-name=wake"], addr=server.http_addr())
+    waiter.join(25)
+    reply = result.get("reply")
+    check(reply and reply[0] == 200 and any(e["Name"] == "wake" for e in reply[2]) and result["took"] < 10 and
+          reply[1].get("x-consul-index") != index,
+          "a blocking event list wakes on the next event: %r in %.1f s" % (reply, result.get("took", -1)))
     status, _, events = client.get_json("/v1/event/list?name=other")
     check(status == 200 and events == [], "?name filters the list: %r" % events)
 

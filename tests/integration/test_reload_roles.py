@@ -11,7 +11,7 @@ import tempfile
 
 from harness import Agent, check, children_of, finish, run_cli, wait_for
 
-ADDR = "127.0.0.62"
+ADDR = "127.0.0.72"
 USER = "consul-it"
 if os.geteuid() != 0:
     check(False, "this test must run as root")
