@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "buf.h"
 #include "daemon.h"
+#include "fileio.h"
 #include "log.h"
 #include "privdrop.h"
 #include "roles.h"
@@ -363,6 +365,22 @@ static void on_checkd_reload(void *arg, const struct rpc_reply *reply)
 	reload_finish(a, NULL);
 }
 
+/* What the supervisor read as root, for the roles: they may no longer read the operator's
+ * files after dropping privileges (role_config_reload). */
+static int write_bundle(struct agent *a, const struct buf *bundle, char *err, size_t err_len)
+{
+	char *path = config_run_path(&a->cfg, CONFIG_BUNDLE_NAME);
+	int rc = file_write_atomic(path, bundle->data, bundle->len);
+	uid_t uid;
+	gid_t gid;
+	if (rc == 0 && geteuid() == 0 && priv_target(a->cfg.user, &uid, &gid) == 0 && chown(path, uid, gid) < 0)
+		rc = -errno;
+	if (rc < 0)
+		snprintf(err, err_len, "%s: %s", path, strerror(-rc));
+	free(path);
+	return rc;
+}
+
 /* Runs the reload for reload_now: the flags and files again; checkd applies the definitions
  * first, and the answer waits for it. */
 static void reload_start(struct agent *a)
@@ -370,7 +388,13 @@ static void reload_start(struct agent *a)
 	char err[1024];
 	struct config fresh;
 	log_info("reloading configuration");
-	if (config_load(&fresh, a->flag_argc, a->flag_argv, err, sizeof err) < 0) {
+	struct buf bundle;
+	buf_init(&bundle);
+	int rc = config_load_capture(&fresh, a->flag_argc, a->flag_argv, &bundle, err, sizeof err);
+	if (rc == 0)
+		rc = write_bundle(a, &bundle, err, sizeof err);
+	buf_free(&bundle);
+	if (rc < 0) {
 		log_error("failed to reload configuration, keeping the old one: %s", err);
 		reload_finish(a, err);
 		return;

@@ -575,7 +575,7 @@ static void op_reload(struct checkd *d, struct rpc_req *req)
 {
 	struct config fresh;
 	char err[1024];
-	if (config_load(&fresh, d->argc - 1, d->argv + 1, err, sizeof err) < 0) {
+	if (role_config_reload(&d->cfg, d->argc, d->argv, &fresh, err, sizeof err) < 0) {
 		log_error("reload: keeping the old configuration: %s", err);
 		reply_error(req, 400, err);
 		return;
@@ -649,7 +649,7 @@ int main(int argc, char **argv)
 	ev_signal_init(&d.sigint, on_stop, SIGINT);
 	d.sigint.data = &d;
 	ev_signal_start(d.loop, &d.sigint);
-	role_watch_reload(d.loop, argc, argv, on_reload, &d);
+	role_watch_reload(d.loop, &d.cfg, argc, argv, on_reload, &d);
 	arm_ttl_timer(&d);
 	log_info("serving on check.sock; node %s, %zu services, %zu checks", d.cfg.node_name, d.ls->nservices,
 		 d.ls->nchecks);

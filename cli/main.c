@@ -6,6 +6,7 @@
 #include "supervisor.h"
 
 int cmd_operator(int argc, char **argv); /* cmd_operator.c (raftd's owner) */
+int cmd_snapshot(int argc, char **argv); /* cmd_snapshot.c (raftd's owner) */
 
 static const struct {
 	const char *name;
@@ -26,6 +27,7 @@ static const struct {
 	{"operator", cmd_operator, "Provides cluster-level tools for Consul operators"},
 	{"reload", cmd_reload, "Triggers the agent to reload configuration files"},
 	{"services", cmd_services, "Interact with services"},
+	{"snapshot", cmd_snapshot, "Saves, restores and inspects snapshots of Consul server state"},
 	{"version", cmd_version, "Prints the Consul version"},
 };
 

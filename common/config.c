@@ -727,8 +727,72 @@ int config_merge_json(struct config *cfg, const char *text, size_t len, const ch
 	return rc;
 }
 
+/* ---------------------------------------------------------------- bundles
+ * A bundle is what one config_load read: every file's text and every directory's listing, as
+ * [{"file": path, "text": text}, {"dir": path, "files": [path, ...]}, ...]. The supervisor, which
+ * keeps root, captures one on reload; roles that dropped privileges (and may not read the
+ * operator's files any more) load the same configuration from it. */
+static struct jw *bundle_out;   /* capturing: records are appended here */
+static yajl_val bundle_in;      /* replaying: files and listings come from here */
+
+static void bundle_record_file(const char *path, const char *text, size_t len)
+{
+	if (!bundle_out)
+		return;
+	jw_obj_open(bundle_out);
+	jw_kv_str(bundle_out, "file", path);
+	jw_key(bundle_out, "text");
+	jw_strn(bundle_out, text ? text : "", len);
+	jw_obj_close(bundle_out);
+}
+
+static void bundle_record_dir(const char *dir, const struct config_strs *paths)
+{
+	if (!bundle_out)
+		return;
+	jw_obj_open(bundle_out);
+	jw_kv_str(bundle_out, "dir", dir);
+	jw_key(bundle_out, "files");
+	jw_arr_open(bundle_out);
+	for (size_t i = 0; i < paths->n; i++)
+		jw_str(bundle_out, paths->items[i]);
+	jw_arr_close(bundle_out);
+	jw_obj_close(bundle_out);
+}
+
+/* The replayed record for path: kind "file" or "dir"; NULL when the bundle has none. */
+static yajl_val bundle_find(const char *kind, const char *path)
+{
+	for (size_t i = 0; i < json_arr_len(bundle_in); i++) {
+		yajl_val rec = json_arr_at(bundle_in, i);
+		const char *p = json_str(json_get(rec, kind));
+		if (p && strcmp(p, path) == 0)
+			return rec;
+	}
+	return NULL;
+}
+
+/* Replay of read_file. */
+static int bundle_read_file(const char *path, char **out, size_t *out_len, char *err, size_t err_len)
+{
+	yajl_val rec = bundle_find("file", path);
+	const char *text = json_str(json_get(rec, "text"));
+	if (!text) {
+		snprintf(err, err_len, "config %s: not among the files the agent read", path);
+		return -1;
+	}
+	if (!(*out = strdup(text))) {
+		snprintf(err, err_len, "config %s: out of memory", path);
+		return -1;
+	}
+	*out_len = strlen(text);
+	return 0;
+}
+
 static int read_file(const char *path, char **out, size_t *out_len, char *err, size_t err_len)
 {
+	if (bundle_in)
+		return bundle_read_file(path, out, out_len, err, err_len);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, err_len, "config %s: %s", path, strerror(errno));
@@ -775,6 +839,7 @@ static int merge_file(struct config *cfg, const char *path, char *err, size_t er
 	size_t len = 0;
 	if (read_file(path, &text, &len, err, err_len) < 0)
 		return -1;
+	bundle_record_file(path, text, len);
 	int rc = config_merge_json(cfg, text != NULL ? text : "", len, path, err, err_len);
 	free(text);
 	return rc;
@@ -786,8 +851,27 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* Reads dir's *.json files (not subdirectories, not other files) in byte order of name. */
+static int merge_dir_paths(struct config *cfg, const char *dir, struct config_strs *paths, char *err,
+			   size_t err_len);
+
+/* Replay of merge_dir: the listing the bundle recorded. */
+static int bundle_merge_dir(struct config *cfg, const char *dir, char *err, size_t err_len)
+{
+	yajl_val files = json_get(bundle_find("dir", dir), "files");
+	struct config_strs paths = {NULL, 0};
+	for (size_t i = 0; i < json_arr_len(files); i++)
+		if (json_str(json_arr_at(files, i)) && strs_append(&paths, json_str(json_arr_at(files, i))) < 0) {
+			strs_free(&paths);
+			snprintf(err, err_len, "config %s: out of memory", dir);
+			return -1;
+		}
+	return merge_dir_paths(cfg, dir, &paths, err, err_len);
+}
+
 static int merge_dir(struct config *cfg, const char *dir, char *err, size_t err_len)
 {
+	if (bundle_in)
+		return bundle_merge_dir(cfg, dir, err, err_len);
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		snprintf(err, err_len, "config %s: %s", dir, strerror(errno));
@@ -813,17 +897,32 @@ static int merge_dir(struct config *cfg, const char *dir, char *err, size_t err_
 		free(path);
 	}
 	closedir(d);
+	if (rc < 0) {
+		strs_free(&paths);
+		return rc;
+	}
 	if (paths.n > 0)
 		qsort(paths.items, paths.n, sizeof paths.items[0], name_cmp);
-	for (size_t i = 0; rc == 0 && i < paths.n; i++)
-		rc = merge_file(cfg, paths.items[i], err, err_len);
-	strs_free(&paths);
+	return merge_dir_paths(cfg, dir, &paths, err, err_len);
+}
+
+/* Merges the listed files of dir in order; frees the list. */
+static int merge_dir_paths(struct config *cfg, const char *dir, struct config_strs *paths, char *err,
+			   size_t err_len)
+{
+	bundle_record_dir(dir, paths);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < paths->n; i++)
+		rc = merge_file(cfg, paths->items[i], err, err_len);
+	strs_free(paths);
 	return rc;
 }
 
 /* -config-file and -config-dir both take either, as Consul's do. */
 static int merge_path(struct config *cfg, const char *path, char *err, size_t err_len)
 {
+	if (bundle_in)
+		return bundle_find("dir", path) ? merge_dir(cfg, path, err, err_len) : merge_file(cfg, path, err, err_len);
 	struct stat st;
 	if (stat(path, &st) < 0) {
 		snprintf(err, err_len, "config %s: %s", path, strerror(errno));
@@ -1356,4 +1455,34 @@ char *config_run_path(const struct config *cfg, const char *name)
 	if (asprintf(&path, "%s/run/%s", cfg->data_dir, name) < 0)
 		return NULL;
 	return path;
+}
+
+int config_load_capture(struct config *cfg, int argc, char **argv, struct buf *bundle, char *err, size_t err_len)
+{
+	struct jw w;
+	jw_init(&w, bundle);
+	jw_arr_open(&w);
+	bundle_out = &w;
+	int rc = config_load(cfg, argc, argv, err, err_len);
+	bundle_out = NULL;
+	jw_arr_close(&w);
+	jw_free(&w);
+	return rc;
+}
+
+int config_load_bundle(struct config *cfg, int argc, char **argv, const char *bundle, size_t len, char *err,
+		       size_t err_len)
+{
+	char perr[128];
+	yajl_val v = json_parse(bundle, len, perr, sizeof perr);
+	if (!v || !YAJL_IS_ARRAY(v)) {
+		yajl_tree_free(v);
+		snprintf(err, err_len, "configuration bundle: %s", v ? "not a list" : perr);
+		return -1;
+	}
+	bundle_in = v;
+	int rc = config_load(cfg, argc, argv, err, err_len);
+	bundle_in = NULL;
+	yajl_tree_free(v);
+	return rc;
 }

@@ -125,6 +125,15 @@ void config_free(struct config *cfg);
  * releases what was merged. */
 int config_merge_json(struct config *cfg, const char *text, size_t len, const char *source, char *err,
 		      size_t err_len);
+struct buf;
+/* As config_load, and also captures every file and directory listing it read into bundle (a
+ * JSON document), so that a process that cannot read those files (a role, after dropping
+ * privileges) can load the same configuration with config_load_bundle. */
+int config_load_capture(struct config *cfg, int argc, char **argv, struct buf *bundle, char *err, size_t err_len);
+/* As config_load, with the files and directories looked up in a captured bundle instead of
+ * the file system. A file the bundle lacks is an error naming it. */
+int config_load_bundle(struct config *cfg, int argc, char **argv, const char *bundle, size_t len, char *err,
+		       size_t err_len);
 /* Prints the agent's flags, one per line, for -h. */
 void config_usage(FILE *out);
 /* Path of a file under data_dir/run (sockets); caller frees. */

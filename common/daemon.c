@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "privdrop.h"
 
@@ -62,6 +64,12 @@ void role_start(const char *role, int argc, char **argv, struct config *cfg)
 	if (geteuid() == 0 && priv_target(cfg->user, &uid, &gid) == 0) {
 		if (chown(cfg->data_dir, uid, gid) < 0 || chown(run, uid, gid) < 0)
 			fatal("hand %s over to uid %u", cfg->data_dir, (unsigned)uid);
+		/* a reload reads it again, after the drop */
+		char *node_id = NULL;
+		if (asprintf(&node_id, "%s/node-id", cfg->data_dir) >= 0 && chown(node_id, uid, gid) < 0 &&
+		    errno != ENOENT)
+			fatal("hand %s over to uid %u", node_id, (unsigned)uid);
+		free(node_id);
 	}
 	free(run);
 }
@@ -88,18 +96,38 @@ struct rpc_server *role_serve(struct ev_loop *loop, const struct config *cfg, co
 
 struct reload_watch {
 	ev_signal sighup;
+	const struct config *current;
 	int argc;
 	char **argv;
 	role_reload_fn apply;
 	void *arg;
 };
 
+int role_config_reload(const struct config *current, int argc, char **argv, struct config *fresh, char *err,
+		       size_t err_len)
+{
+	char *path = current->data_dir ? config_run_path(current, CONFIG_BUNDLE_NAME) : NULL;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return config_load(fresh, argc - 1, argv + 1, err, err_len);
+	struct buf b;
+	buf_init(&b);
+	ssize_t n;
+	while (buf_reserve(&b, 65536) == 0 && (n = read(fd, b.data + b.len, 65536)) > 0)
+		b.len += (size_t)n;
+	close(fd);
+	int rc = config_load_bundle(fresh, argc - 1, argv + 1, b.data ? b.data : "", b.len, err, err_len);
+	buf_free(&b);
+	return rc;
+}
+
 static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct reload_watch *rw = w->data;
 	struct config fresh;
 	char err[1024];
-	if (config_load(&fresh, rw->argc - 1, rw->argv + 1, err, sizeof err) < 0) {
+	if (role_config_reload(rw->current, rw->argc, rw->argv, &fresh, err, sizeof err) < 0) {
 		log_error("reload: keeping the old configuration: %s", err);
 		return;
 	}
@@ -110,10 +138,11 @@ static void reload_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info("reload: configuration reloaded");
 }
 
-void role_watch_reload(struct ev_loop *loop, int argc, char **argv, role_reload_fn apply, void *arg)
+void role_watch_reload(struct ev_loop *loop, const struct config *current, int argc, char **argv,
+		       role_reload_fn apply, void *arg)
 {
 	static struct reload_watch rw;
-	rw = (struct reload_watch){.argc = argc, .argv = argv, .apply = apply, .arg = arg};
+	rw = (struct reload_watch){.current = current, .argc = argc, .argv = argv, .apply = apply, .arg = arg};
 	ev_signal_init(&rw.sighup, reload_cb, SIGHUP);
 	rw.sighup.data = &rw;
 	ev_signal_start(loop, &rw.sighup);

@@ -24,9 +24,18 @@ struct rpc_server *role_serve(struct ev_loop *loop, const struct config *cfg, co
 /* Called on SIGHUP with the configuration as the flags and files now say (valid: an invalid
  * one is logged and ignored). It is freed after the call. */
 typedef void (*role_reload_fn)(void *arg, const struct config *fresh);
-/* Watches SIGHUP: re-reads argv's flags and files, applies the log level, then calls apply
- * (may be NULL). role_start() already makes SIGHUP harmless before this is called. */
-void role_watch_reload(struct ev_loop *loop, int argc, char **argv, role_reload_fn apply, void *arg);
+/* Watches SIGHUP: reloads the configuration (role_config_reload), applies the log level, then
+ * calls apply (may be NULL). role_start() already makes SIGHUP harmless before this is called.
+ * current is the role's configuration (for its data dir). */
+void role_watch_reload(struct ev_loop *loop, const struct config *current, int argc, char **argv,
+		       role_reload_fn apply, void *arg);
+/* The configuration as the flags and files now say, for a reload. Under the supervisor the
+ * files are read from the bundle it captured as root (data_dir/run/config-bundle.json): a role
+ * that dropped privileges may not read the operator's files itself. Without one (a role run on
+ * its own, as the systemd units do) the files are read directly. argv as main's. */
+#define CONFIG_BUNDLE_NAME "config-bundle.json"
+int role_config_reload(const struct config *current, int argc, char **argv, struct config *fresh, char *err,
+		       size_t err_len);
 /* mkdir -p with the given mode. Returns 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 

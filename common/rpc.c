@@ -496,6 +496,7 @@ struct rpc_req {
 	struct sconn *conn; /* NULL once the client has gone */
 	uint32_t request_id;
 	uint16_t op;
+	bool close_after; /* rpc_req_close(): the link closes once this reply is written */
 	rpc_abandon_cb abandon_cb;
 	void *abandon_arg;
 	struct rpc_req *prev, *next;
@@ -507,6 +508,8 @@ struct sconn {
 	ev_io rio, wio;
 	struct buf in, out;
 	struct rpc_req *reqs;
+	bool closing;    /* a reply asked for the link to close once the output is written */
+	bool in_handler; /* inside the read loop: closing waits until it returns */
 	struct sconn *prev, *next;
 };
 
@@ -562,19 +565,30 @@ static void sconn_close(struct sconn *sc)
 	free(sc);
 }
 
-static void sconn_flush(struct sconn *sc)
+static int sconn_flush(struct sconn *sc)
 {
 	int rc = write_some(sc->fd, &sc->out);
 	if (rc == 1)
 		ev_io_start(sc->server->loop, &sc->wio);
-	else if (rc == 0)
+	else
 		ev_io_stop(sc->server->loop, &sc->wio);
 	/* A write error shows up as EOF or an error on the next read, which closes the link. */
+	return rc;
+}
+
+/* Closes a closing link once its output is written, or cannot be (a write error stops the
+ * write watcher, and reading is already stopped). */
+static void sconn_close_if_done(struct sconn *sc)
+{
+	if (sc->closing && !sc->in_handler && !ev_is_active(&sc->wio))
+		sconn_close(sc);
 }
 
 static void sconn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	sconn_flush(w->data);
+	struct sconn *sc = w->data;
+	sconn_flush(sc);
+	sconn_close_if_done(sc);
 }
 
 static void sconn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -617,8 +631,15 @@ static void sconn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		sc->reqs = req;
 		/* The handler may reply at once, which only appends to sc->out, so the payload
 		 * (inside sc->in) stays valid during the call. */
+		sc->in_handler = true;
 		s->handler(s->arg, req, hdr.type, (const char *)payload, hdr.len);
+		sc->in_handler = false;
 		buf_consume(&sc->in, (size_t)used);
+		if (sc->closing) { /* nothing more is read from a link being closed */
+			ev_io_stop(s->loop, &sc->rio);
+			sconn_close_if_done(sc);
+			return;
+		}
 	}
 }
 
@@ -760,8 +781,18 @@ void rpc_reply_send(struct rpc_req *req, const struct rpc_reply *reply)
 		}
 		buf_free(&payload);
 		sconn_flush(sc);
+		if (req->close_after) {
+			sc->closing = true;
+			ev_io_stop(sc->server->loop, &sc->rio);
+			sconn_close_if_done(sc);
+		}
 	}
 	free(req);
+}
+
+void rpc_req_close(struct rpc_req *req)
+{
+	req->close_after = true;
 }
 
 void rpc_reply_simple(struct rpc_req *req, uint32_t status, uint64_t index, const char *body, size_t len)

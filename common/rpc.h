@@ -79,6 +79,10 @@ void rpc_server_free(struct rpc_server *s);
 void rpc_reply_send(struct rpc_req *req, const struct rpc_reply *reply);
 /* Shorthand: status with a body (for errors, a message). */
 void rpc_reply_simple(struct rpc_req *req, uint32_t status, uint64_t index, const char *body, size_t len);
+/* Marks the request's link to be closed once its reply is written: for a malformed request
+ * from a peer that should not be trusted further. Nothing more is read from that link; its
+ * other pending requests are abandoned. Call it before rpc_reply_send(). */
+void rpc_req_close(struct rpc_req *req);
 /* Runs cb if the request's client disconnects before the reply is sent. */
 void rpc_req_on_abandon(struct rpc_req *req, rpc_abandon_cb cb, void *arg);
 bool rpc_req_abandoned(const struct rpc_req *req);

@@ -403,7 +403,7 @@ static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct config fresh;
 	char err[1024];
 
-	if (config_load(&fresh, d->argc - 1, d->argv + 1, err, sizeof err) < 0) {
+	if (role_config_reload(&d->cfg, d->argc, d->argv, &fresh, err, sizeof err) < 0) {
 		log_error("reload: keeping the old configuration: %s", err);
 		return;
 	}

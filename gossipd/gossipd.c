@@ -762,7 +762,7 @@ int main(int argc, char **argv)
 	}
 
 	priv_drop(g.cfg.user);
-	role_watch_reload(g.loop, argc, argv, NULL, NULL);
+	role_watch_reload(g.loop, &g.cfg, argc, argv, NULL, NULL);
 	log_info("serf: LAN pool of %s on %s:%d (%s%s)", g.cfg.node_name, g.cfg.bind_addr, g.cfg.port_serf_lan,
 		 g.cfg.server ? "server" : "client", keyring_enabled(&g.keyring) ? ", encrypted" : "");
 

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		free(path);
 	}
 	httpd_server_start(server, peers);
-	role_watch_reload(loop, argc, argv, NULL, NULL);
+	role_watch_reload(loop, &cfg, argc, argv, NULL, NULL);
 	ev_run(loop, 0);
 	fatalx("event loop returned");
 }

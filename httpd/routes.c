@@ -14,6 +14,7 @@
 #include "common/duration.h"
 #include "common/json.h"
 #include "common/rpc_ops.h"
+#include "common/snapshot_file.h"
 #include "filter.h"
 #include "version.h"
 
@@ -953,6 +954,28 @@ out:
 	yajl_tree_free(body);
 }
 
+/* /v1/snapshot: GET saves (default from the leader, or ?stale from any server), the reply being
+ * the snapshot file itself; PUT restores the file in the body on every server. */
+static void h_snapshot(struct route_ctx *c)
+{
+	if (strcmp(c->rr->method, "GET") == 0) {
+		if (!begin_read(c, ROUTE_PEER_RAFT, RPC_SNAPSHOT_SAVE, true))
+			return;
+		c->p->pretty = false; /* the body is the file, byte for byte */
+		return;
+	}
+	if (!dc_ok(c, route_param(c->rr, "dc")))
+		return;
+	if (c->rr->body_len == 0) {
+		fail(c, 400, "failed to restore snapshot: empty request body");
+		return;
+	}
+	c->p->peer = ROUTE_PEER_RAFT;
+	c->p->op = RPC_SNAPSHOT_RESTORE;
+	c->p->render = ROUTE_RENDER_EMPTY;
+	buf_append(&c->p->args, c->rr->body, c->rr->body_len); /* the file, checked by raftd */
+}
+
 /* ---- the table ---- */
 
 struct route_def {
@@ -1004,6 +1027,7 @@ static const struct route_def route_table[] = {
 	{"/v1/operator/keyring", "OPTIONS,GET,POST,PUT,DELETE", NULL, h_operator_keyring},
 	{"/v1/operator/raft/configuration", "OPTIONS,GET", NULL, h_operator_raft_configuration},
 	{"/v1/operator/raft/peer", "OPTIONS,DELETE", NULL, h_operator_raft_peer},
+	{"/v1/snapshot", "OPTIONS,GET,PUT", NULL, h_snapshot},
 };
 
 /* Is method one of the comma-separated names in list? */
@@ -1427,7 +1451,8 @@ void route_render(const struct config *cfg, const struct route_plan *plan, const
 		render_agent_health(plan, reply, resp);
 		break;
 	case ROUTE_RENDER_JSON:
-		resp->content_type = "application/json";
+		/* a saved snapshot is our file format, not Consul's gzipped tar: not labelled as one */
+		resp->content_type = plan->op == RPC_SNAPSHOT_SAVE ? "application/octet-stream" : "application/json";
 		if (plan->filter)
 			render_filtered(plan, reply, resp);
 		else if (plan->pretty)

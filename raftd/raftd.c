@@ -29,6 +29,7 @@
 #include "privdrop.h"
 #include "raftd_int.h"
 #include "rpc_ops.h"
+#include "snapshot_file.h"
 #include "version.h"
 
 struct raftd *the_raftd;
@@ -131,8 +132,13 @@ static void apply_entry(struct raftd *d, const struct raft_entry *e, struct buf 
 {
 	int status = 200;
 	buf_reset(res);
-	if (e->type == RAFT_ENTRY_NORMAL)
+	if (e->type == RAFT_ENTRY_NORMAL) {
 		status = store_apply(d->store, e->index, (const char *)e->data, e->len, res);
+		if (status == 200 && snapshot_is_restore_command((const char *)e->data, e->len)) {
+			log_info("snapshot: store restored at index %" PRIu64, e->index);
+			d->catalog_dirty = true; /* the restored catalog follows membership again */
+		}
+	}
 	d->applied = e->index;
 	proposals_done(d, e->index, e->type == RAFT_ENTRY_NORMAL ? e->term : 0, status, res->data, res->len);
 }
@@ -310,6 +316,7 @@ static void handler(void *arg, struct rpc_req *req, unsigned op, const char *arg
 		/* u16 op, then its args: a request another server relayed to us as leader */
 		unsigned inner = len >= 2 ? (unsigned)((unsigned char)args[0] << 8 | (unsigned char)args[1]) : 0;
 		if (len < 2 || inner == RPC_RAFT_FORWARD || inner == RPC_RAFT_MESSAGE) {
+			rpc_req_close(req); /* only a broken or hostile server sends this */
 			reply_str(d, req, 400, "malformed forwarded request");
 			return;
 		}
@@ -325,6 +332,13 @@ static void handler(void *arg, struct rpc_req *req, unsigned op, const char *arg
 			handle_raft_configuration(d, req);
 	} else if (op == RPC_RAFT_REMOVE_PEER) {
 		handle_remove_peer(d, req, args, len);
+	} else if (op == RPC_SNAPSHOT_SAVE) {
+		handle_store_read(d, req, op, args, len); /* default from the leader, or ?stale */
+	} else if (op == RPC_SNAPSHOT_RESTORE) {
+		if (raft_role(d->raft) == RAFT_LEADER)
+			snapshot_restore_propose(d, req, args, len);
+		else if (!forward_to_leader(d, req, op, args, len))
+			reply_str(d, req, 500, "No cluster leader");
 	} else if (op == RPC_STATUS_LEADER || op == RPC_STATUS_PEERS || op == RPC_CATALOG_DATACENTERS) {
 		handle_status(d, req, op);
 	} else if (!ops_is_store_op(op)) {
@@ -554,7 +568,7 @@ int main(int argc, char **argv)
 		fatalx("cannot serve RPC on %s:%d", d.cfg.bind_addr, d.cfg.port_server);
 	hand_over(raft_dir, d.cfg.user);
 	priv_drop(d.cfg.user);
-	role_watch_reload(d.loop, argc, argv, NULL, NULL);
+	role_watch_reload(d.loop, &d.cfg, argc, argv, NULL, NULL);
 
 	ev_prepare_init(&d.ready_watcher, ready_cb);
 	d.ready_watcher.data = &d;

@@ -151,6 +151,13 @@ void handle_write(struct raftd *d, struct rpc_req *req, unsigned op, const char 
 		  const char *what);
 void process_readys(struct raftd *d);
 
+/* raftd_snapshot.c */
+/* Answers SNAPSHOT_SAVE: the snapshot file of the store as it is now. */
+void snapshot_save_answer(struct raftd *d, struct rpc_req *req);
+/* SNAPSHOT_RESTORE on the leader: checks the file, then proposes its state as one command. */
+void snapshot_restore_propose(struct raftd *d, struct rpc_req *req, const char *args, size_t len);
+bool snapshot_is_restore_command(const char *cmd, size_t len);
+
 /* raftd_members.c */
 /* Starts following gossipd's member table. */
 void members_start(struct raftd *d);

@@ -111,7 +111,10 @@ void handle_raft_message(struct raftd *d, struct rpc_req *req, const char *args,
 	static struct raft_wire_msg w; /* 8 KB of entry slots: kept off the stack */
 	const char *why = NULL;
 	if (raft_wire_decode((const unsigned char *)args, len, &w, &why) < 0) {
-		log_warnx("raft: malformed message (%zu bytes) refused: %s", len, why);
+		/* A peer that sends garbage is not trusted further: refuse it and drop the link
+		 * (it reconnects with backoff and starts clean). */
+		log_warnx("raft: malformed message (%zu bytes) refused, link closed: %s", len, why);
+		rpc_req_close(req);
 		reply_str(d, req, 400, "malformed raft message");
 		return;
 	}

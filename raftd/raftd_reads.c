@@ -14,6 +14,7 @@
 #include "log.h"
 #include "raftd_int.h"
 #include "ops.h"
+#include "snapshot_file.h"
 
 /* ---- replies ---- */
 
@@ -42,6 +43,10 @@ void reply_str(struct raftd *d, struct rpc_req *req, int status, const char *tex
 
 static void answer_read(struct raftd *d, struct rpc_req *req, unsigned op, const char *args, size_t len)
 {
+	if (op == RPC_SNAPSHOT_SAVE) {
+		snapshot_save_answer(d, req);
+		return;
+	}
 	struct buf body;
 	buf_init(&body);
 	int status = ops_read(d->store, op, args, len, &body);

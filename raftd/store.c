@@ -957,6 +957,8 @@ out:
 	return status;
 }
 
+static int cmd_restore(struct run *r, yajl_val o);
+
 static int run_cmd(struct run *r, const char *cmd, size_t len)
 {
 	char perr[128];
@@ -984,6 +986,8 @@ static int run_cmd(struct run *r, const char *cmd, size_t len)
 		status = kv_delete(r, o, KV_DELETE_TREE);
 	} else if (!strcmp(op, "kv_delete_cas")) {
 		status = kv_delete(r, o, KV_DELETE_CAS);
+	} else if (!strcmp(op, "restore")) {
+		status = cmd_restore(r, o);
 	} else {
 		buf_appendf(r->res, "Unknown command op \"%s\"", op);
 		status = 400;
@@ -1134,6 +1138,24 @@ out:
 	return rc;
 }
 
+/* Fills the empty store s from a parsed snapshot document. Returns 0, or -EINVAL with the
+ * reason in msg (s then holds part of it: the caller clears or frees it). */
+static int restore_tree(struct store *s, yajl_val o, struct buf *msg)
+{
+	yajl_val nodes = json_get(o, "Nodes"), kvs = json_get(o, "KV");
+	if (!YAJL_IS_OBJECT(o) || get_u64(o, "Index", &s->index, msg)) {
+		buf_append_str(msg, "not a snapshot object");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < json_arr_len(nodes); i++)
+		if (restore_node(s, json_arr_at(nodes, i), msg) < 0)
+			return -EINVAL;
+	for (size_t i = 0; i < json_arr_len(kvs); i++)
+		if (restore_kv(s, json_arr_at(kvs, i), msg) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 int store_restore(struct store *s, const char *json, size_t len, char *err, size_t err_len)
 {
 	char perr[128];
@@ -1145,18 +1167,7 @@ int store_restore(struct store *s, const char *json, size_t len, char *err, size
 		snprintf(err, err_len, "snapshot: %s", perr);
 		return -EINVAL;
 	}
-	yajl_val nodes = json_get(o, "Nodes"), kvs = json_get(o, "KV");
-	int rc = 0;
-	if (!YAJL_IS_OBJECT(o) || get_u64(o, "Index", &s->index, &msg)) {
-		buf_append_str(&msg, "not a snapshot object");
-		rc = -EINVAL;
-	}
-	for (size_t i = 0; !rc && i < json_arr_len(nodes); i++)
-		if (restore_node(s, json_arr_at(nodes, i), &msg) < 0)
-			rc = -EINVAL;
-	for (size_t i = 0; !rc && i < json_arr_len(kvs); i++)
-		if (restore_kv(s, json_arr_at(kvs, i), &msg) < 0)
-			rc = -EINVAL;
+	int rc = restore_tree(s, o, &msg);
 	if (rc) {
 		snprintf(err, err_len, "snapshot: %s", msg.data ? msg.data : "invalid");
 		store_clear(s);
@@ -1164,4 +1175,34 @@ int store_restore(struct store *s, const char *json, size_t len, char *err, size
 	yajl_tree_free(o);
 	buf_free(&msg);
 	return rc;
+}
+
+/* {"Op":"restore","Snapshot":{...}}: the whole store replaced by a snapshot document (PUT
+ * /v1/snapshot), through the log so that every server does it. A snapshot that does not load
+ * changes nothing. The store's index becomes this command's: the restored entries keep their
+ * own indexes, and blocking queries wake. */
+static int cmd_restore(struct run *r, yajl_val o)
+{
+	yajl_val snap = json_get(o, "Snapshot");
+	struct store *fresh = store_new();
+	struct buf msg;
+	buf_init(&msg);
+	int status = 400;
+	if (!YAJL_IS_OBJECT(snap) || restore_tree(fresh, snap, &msg) < 0) {
+		buf_appendf(r->res, "snapshot does not restore: %s", msg.data ? msg.data : "not an object");
+		goto out;
+	}
+	status = 200;
+	r->changes = true;
+	buf_append_str(r->res, "true");
+	if (r->dry)
+		goto out;
+	struct store old = *r->s;
+	*r->s = *fresh;
+	*fresh = old;
+	r->s->index = r->idx;
+out:
+	store_free(fresh);
+	buf_free(&msg);
+	return status;
 }

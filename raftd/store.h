@@ -19,6 +19,8 @@
  *   {"Op":"kv_set","Key","Value"(base64)?,"Flags"?}
  *   {"Op":"kv_cas","Key","Value"?,"Flags"?,"Cas"}         cas 0: create only; N: ModifyIndex == N
  *   {"Op":"kv_delete","Key"}  {"Op":"kv_delete_tree","Key"}  {"Op":"kv_delete_cas","Key","Cas"}
+ *   {"Op":"restore","Snapshot":<store_snapshot document>}  the whole store replaced (the
+ *                                                          store's index becomes the command's)
  *
  * Statuses are HTTP-like: 200 ok, 400 bad input (body: the message), 404 not found.
  */

@@ -419,7 +419,7 @@ int main(int argc, char **argv)
 	ev_signal_init(&d.sigint, on_stop, SIGINT);
 	d.sigint.data = &d;
 	ev_signal_start(d.loop, &d.sigint);
-	role_watch_reload(d.loop, argc, argv, NULL, NULL);
+	role_watch_reload(d.loop, &d.cfg, argc, argv, NULL, NULL);
 	log_info("serving on script.sock");
 	ev_run(d.loop, 0);
 	fatalx("event loop returned");

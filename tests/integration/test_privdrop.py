@@ -40,9 +40,20 @@ with Agent("127.0.0.26", args, config={"service": {"name": "svc", "port": 1}}) a
     check(wait_for(lambda: os.path.exists(os.path.join(data_dir, "checkd", "state.json")), 3),
           "checkd's state file exists")
     check(os.stat(os.path.join(data_dir, "raft")).st_uid == uid, "the raft dir belongs to the user")
+    # The config file sits in a directory only root may read: the roles, no longer root, reload
+    # it from what the supervisor read for them.
+    import json
+    with open(os.path.join(a.tmp, "config.json"), "w") as f:
+        json.dump({"services": [{"name": "svc", "port": 1}, {"name": "added-on-reload", "port": 3}]}, f)
     rc, out, err = run_cli(["reload"], addr=a.http_addr())
     check(rc == 0 and "Configuration reload triggered" in out,
           "consul reload reaches the root supervisor from the dropped httpd: %r %r" % (out, err))
+    status, _, services = a.get_json("/v1/agent/services")
+    check(status == 200 and "added-on-reload" in services, "the dropped checkd applied the new file: %r" %
+          sorted((services or {}).keys()))
+    with open(a.log_path, "rb") as f:
+        log = f.read().decode(errors="replace")
+    check("keeping the old configuration" not in log, "no role failed to reload")
 
 p = subprocess.run([CONSUL, "agent", "-dev", "-bind=127.0.0.26", "-user=no-such-user-xyz"], capture_output=True,
                    timeout=15)
