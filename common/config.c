@@ -148,6 +148,8 @@ static const struct field top_fields[] = {
 	OBJ("performance", performance_fields),
 	NUM("raft_snapshot_threshold", K_U64, snapshot_threshold, 0, LLONG_MAX),
 	NUM("raft_trailing_logs", K_U64, trailing_logs, 0, LLONG_MAX),
+	FIELD("raft_snapshot_interval", K_DUR_MS, snapshot_interval_ms),
+	FIELD("discovery_max_stale", K_DUR_MS, discovery_max_stale_ms),
 	/* Consul keys that are accepted so existing config files load, but do nothing here. */
 	IGNORE("ui"), IGNORE("ui_config"), IGNORE("leave_on_terminate"),
 	IGNORE("skip_leave_on_interrupt"), IGNORE("disable_update_check"), IGNORE("telemetry"),
@@ -1094,6 +1096,7 @@ static int config_defaults(struct config *cfg, bool dev)
 	cfg->raft_multiplier = 5;
 	cfg->snapshot_threshold = 8192;
 	cfg->trailing_logs = 10240;
+	cfg->snapshot_interval_ms = 30000;
 	cfg->ae_interval_ms = 60000;
 	cfg->check_reap_interval_ms = 30000;
 	cfg->check_deregister_interval_min_ms = 60000;

@@ -104,6 +104,8 @@ struct config {
 	int raft_multiplier;          /* performance.raft_multiplier; default 5 (dev: 1) */
 	uint64_t snapshot_threshold;  /* raft_snapshot_threshold; default 8192 */
 	uint64_t trailing_logs;       /* raft_trailing_logs; default 10240 */
+	uint64_t snapshot_interval_ms; /* raft_snapshot_interval; default 30s (randomly stretched up to 2x) */
+	uint64_t discovery_max_stale_ms; /* discovery_max_stale; 0: off (accepted; reads use ?max_stale) */
 
 	/* where the configuration came from, for reload and for errors */
 	struct config_strs config_files; /* -config-file, in order */

@@ -40,6 +40,10 @@
 	/* server to server: u16 op (big-endian) + that op's args, relayed once to the leader ->  \
 	 * that op's reply */                                                                      \
 	X(RAFT_FORWARD, 22, "raftd")                                                               \
+	/* {"stale"?} -> the snapshot file's bytes (snapshot_file.h); reply index: the snapshot's */ \
+	X(SNAPSHOT_SAVE, 36, "raftd")                                                              \
+	/* args: the snapshot file's bytes themselves -> "" once every server applied it */        \
+	X(SNAPSHOT_RESTORE, 37, "raftd")                                                           \
 	/* gossipd (gossip.sock): membership */                                                    \
 	/* MEMBERS is also the subscription: with "index" it blocks until the member table (any   \
 	 * state, address or tag) changes past it; the reply's index is the table's version.     \

@@ -26,12 +26,6 @@
 #define SNAPSHOT_FILE_CRC_LEN 4
 #define SNAPSHOT_FILE_MAX_STATE (1ull << 32)
 
-/* The ops that carry snapshots between httpd and raftd (to join rpc_ops.h's table):
- * SNAPSHOT_SAVE {"stale"?} -> the snapshot file's bytes (reply index: the snapshot's);
- * SNAPSHOT_RESTORE: args are the file's bytes themselves -> "" once every server applies it. */
-#define RPC_SNAPSHOT_SAVE 36
-#define RPC_SNAPSHOT_RESTORE 37
-
 struct snapshot_meta {
 	uint32_t version;
 	uint64_t index;      /* the Raft index the state reflects */

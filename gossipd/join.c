@@ -18,7 +18,7 @@ struct join {
 
 struct join_attempt {
 	struct join *j;
-	char *text;  /* the address as given, for the error */
+	char *text;  /* the address as resolved, "host:port" as memberlist names it in errors */
 };
 
 static void join_finish_one(struct join *j)
@@ -77,8 +77,10 @@ void join_start(struct pool *p, const char *const *addrs, size_t n, int default_
 			join_fail(j, addrs[i], why);
 			continue;
 		}
+		char resolved[SWIM_ADDR_MAX + 10];
+		pool_format_addr(&a, resolved, sizeof resolved);
 		struct join_attempt *at = malloc(sizeof *at);
-		if (!at || !(at->text = strdup(addrs[i]))) {
+		if (!at || !(at->text = strdup(resolved))) {
 			free(at);
 			join_fail(j, addrs[i], "out of memory");
 			continue;

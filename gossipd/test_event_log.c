@@ -60,6 +60,10 @@ static void test_filters(void **state)
 	make(&ev, "restart", "");
 	assert_true(user_event_wanted(&ev, "web-1", NULL, NULL));
 	assert_false(user_event_wanted(&ev, "db-1", NULL, NULL));
+	ev.node_filter = "^web-\\d+$";  /* Go's syntax */
+	assert_true(user_event_wanted(&ev, "web-12", NULL, NULL));
+	ev.node_filter = "web+++";  /* refused by go_regex: selects nobody, harms nothing */
+	assert_false(user_event_wanted(&ev, "webbb", NULL, NULL));
 	ev.node_filter = "";
 	ev.service_filter = "^api$";
 	const char *services[] = {"web", "api", NULL};

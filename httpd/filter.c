@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/go_regex.h"
 #include "common/json.h"
 
 enum filter_kind { FILTER_OR, FILTER_AND, FILTER_NOT, FILTER_MATCH };
@@ -19,9 +20,6 @@ enum filter_kind { FILTER_OR, FILTER_AND, FILTER_NOT, FILTER_MATCH };
 enum match_op { MATCH_EQUAL, MATCH_IN, MATCH_EMPTY, MATCH_MATCHES };
 
 #define MAX_PATH 16
-#define MAX_REGEX_LEN 512
-#define MAX_REGEX_BOUNDS 2
-#define MAX_REGEX_BOUND 100
 
 struct filter {
 	enum filter_kind kind;
@@ -365,107 +363,15 @@ static char *parse_value(struct parser *p)
 	return NULL;
 }
 
-/* Go's regexp and POSIX ERE agree on the common subset; \d and \D are rewritten. What Go
- * refuses and what would make glibc's matcher blow up is refused: back-references, a
- * repetition of a repetition ("a++", Go's "invalid nested repetition operator"; a single
- * lazy "?" after one is accepted as Go does), and large or many counted repetitions. */
-static bool translate_regex(struct parser *p, const char *in, struct buf *out)
-{
-	size_t len = strlen(in);
-	if (len > MAX_REGEX_LEN) {
-		perr(p, "regular expression longer than %d bytes", MAX_REGEX_LEN);
-		return false;
-	}
-	int bounds = 0;
-	int after_repeat = 0; /* 1: just after a repetition; 2: after its lazy '?' */
-	bool in_class = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		if (c == '\\' && i + 1 < len) {
-			char n = in[++i];
-			if (n >= '1' && n <= '9') {
-				perr(p, "back-references are not supported in regular expressions");
-				return false;
-			}
-			after_repeat = 0;
-			if (in_class) {
-				/* POSIX classes have no escapes: spell out Go's */
-				if (n == ']' || n == '^' || n == '-') {
-					perr(p, "\\%c inside a character class is not supported; move it", n);
-					return false;
-				}
-				buf_append_str(out, n == 'd' ? "0-9" : n == 'w' ? "a-zA-Z0-9_" : n == 's' ? " \t\n\r\f\v" : "");
-				if (!strchr("dws", n))
-					buf_append_char(out, n);
-				continue;
-			}
-			if (n == 'd' || n == 'D')
-				buf_append_str(out, n == 'd' ? "[0-9]" : "[^0-9]");
-			else
-				buf_appendf(out, "\\%c", n);
-			continue;
-		}
-		if (in_class) {
-			/* a ']' right after '[' or '[^' is a member, as in both syntaxes */
-			if (c == ']' && !(in[i - 1] == '[' || (in[i - 1] == '^' && i >= 2 && in[i - 2] == '[')))
-				in_class = false;
-			buf_append_char(out, c);
-			continue;
-		}
-		bool repeat = c == '*' || c == '+' || c == '?' || c == '{';
-		if (repeat && after_repeat) {
-			if (c == '?' && after_repeat == 1) {
-				after_repeat = 2;
-				buf_append_char(out, c);
-				continue;
-			}
-			perr(p, "invalid nested repetition operator in regular expression");
-			return false;
-		}
-		if (c == '{') {
-			unsigned long count = strtoul(in + i + 1, NULL, 10);
-			const char *comma = in + i + 1 + strspn(in + i + 1, "0123456789");
-			if (*comma == ',')
-				count = count > strtoul(comma + 1, NULL, 10) ? count : strtoul(comma + 1, NULL, 10);
-			if (++bounds > MAX_REGEX_BOUNDS || count > MAX_REGEX_BOUND) {
-				perr(p, "counted repetitions in regular expressions are limited to %d, up to %d",
-				     MAX_REGEX_BOUNDS, MAX_REGEX_BOUND);
-				return false;
-			}
-			const char *close = strchr(in + i, '}');
-			if (close) {
-				buf_append(out, in + i, (size_t)(close - (in + i)) + 1);
-				i = (size_t)(close - in);
-				after_repeat = 1;
-				continue;
-			}
-		}
-		in_class = c == '[';
-		after_repeat = repeat ? 1 : 0;
-		buf_append_char(out, c);
-	}
-	return true;
-}
-
 static bool compile_regex(struct parser *p, struct filter *f)
 {
-	struct buf pattern;
-	buf_init(&pattern);
-	buf_append(&pattern, "", 0);
-	bool ok = translate_regex(p, f->value, &pattern);
-	if (ok) {
-		int rc = regcomp(&f->regex, pattern.data, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char msg[128];
-			regerror(rc, &f->regex, msg, sizeof msg);
-			perr(p, "Failed to compile regular expression %s: %s", f->value, msg);
-			ok = false;
-		} else {
-			f->has_regex = true;
-		}
+	char err[256];
+	if (go_regex_compile(&f->regex, f->value, err, sizeof err) < 0) {
+		perr(p, "%s", err);
+		return false;
 	}
-	buf_free(&pattern);
-	return ok;
+	f->has_regex = true;
+	return true;
 }
 
 /* The operator after a match's first operand. Returns false when none is there. */

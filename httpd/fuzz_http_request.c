@@ -39,11 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	const char *in = (const char *)data;
 	struct http_request req;
-	http_parse_head(in, size, &req);
-	ssize_t n = http_parse_request(in, size, &req);
+	/* as the server does: the head chooses the body limit */
+	size_t max_body = http_parse_head(in, size, &req) > 0 ? http_body_limit(&req) : HTTP_MAX_BODY_BYTES;
+	if (max_body != HTTP_MAX_BODY_BYTES && max_body != HTTP_MAX_SNAPSHOT_BODY_BYTES)
+		abort();
+	ssize_t n = http_parse_request(in, size, max_body, &req);
 	if (n <= 0)
 		return 0;
-	if ((size_t)n > size || req.head_len > (size_t)n || req.body.p + req.body.len > in + n)
+	if ((size_t)n > size || req.head_len > (size_t)n || req.body.p + req.body.len > in + n ||
+	    req.body_decoded_len > max_body)
 		abort();
 
 	char *body = malloc(req.body.len + 1);

@@ -247,16 +247,17 @@ ssize_t http_parse_head(const char *buf, size_t len, struct http_request *req)
 	return (ssize_t)req->head_len;
 }
 
-/* Parses a chunk-size line's hex size; the caller already holds the whole line. */
-static int chunk_size(const char *p, size_t line_len, size_t *size)
+/* Parses a chunk-size line's hex size, refusing one above max; the caller already holds the
+ * whole line. */
+static int chunk_size(const char *p, size_t line_len, size_t max, size_t *size)
 {
 	size_t i = 0, n = 0;
 	while (i < line_len) {
 		int v = hex_value((unsigned char)p[i]);
 		if (v < 0)
 			break;
-		n = n * 16 + (size_t)v;
-		if (n > HTTP_MAX_BODY_BYTES)
+		n = n * 16 + (size_t)v; /* n <= max before: no overflow */
+		if (n > max)
 			return HTTP_PARSE_BODY_TOO_LARGE;
 		i++;
 	}
@@ -277,10 +278,10 @@ static int chunk_size(const char *p, size_t line_len, size_t *size)
 
 /* Walks a chunked body (RFC 9112 §7.1) without copying it. Returns 0 with the encoded
  * and decoded sizes, or an http_parse_result. */
-static int chunked_scan(const char *p, size_t len, size_t *encoded, size_t *decoded)
+static int chunked_scan(const char *p, size_t len, size_t max_body, size_t *encoded, size_t *decoded)
 {
 	/* Tiny chunks with long extensions could make a small body huge on the wire. */
-	const size_t max_encoded = 4 * (size_t)HTTP_MAX_BODY_BYTES;
+	const size_t max_encoded = HTTP_CHUNKED_MAX_EXPANSION * max_body;
 	const char *end = p + len, *cur = p;
 	size_t total = 0, line_len;
 	for (;;) {
@@ -290,13 +291,13 @@ static int chunked_scan(const char *p, size_t len, size_t *encoded, size_t *deco
 		if (next == NULL)
 			return avail >= HTTP_MAX_CHUNK_LINE ? HTTP_PARSE_ERROR : HTTP_PARSE_INCOMPLETE;
 		size_t size;
-		int rc = chunk_size(cur, line_len, &size);
+		int rc = chunk_size(cur, line_len, max_body, &size);
 		if (rc < 0)
 			return rc;
 		cur = next;
 		if (size == 0)
 			break;
-		if (total + size > HTTP_MAX_BODY_BYTES || (size_t)(cur - p) > max_encoded)
+		if (total + size > max_body || (size_t)(cur - p) > max_encoded)
 			return HTTP_PARSE_BODY_TOO_LARGE;
 		total += size;
 		if ((size_t)(end - cur) < size)
@@ -339,22 +340,40 @@ static int chunked_scan(const char *p, size_t len, size_t *encoded, size_t *deco
 	return 0;
 }
 
-ssize_t http_parse_request(const char *buf, size_t len, struct http_request *req)
+size_t http_body_limit(const struct http_request *req)
+{
+	struct http_url url;
+	if (req->method.len == 3 && memcmp(req->method.p, "PUT", 3) == 0 &&
+	    http_url_split(req->target.p, req->target.len, &url) == 0 && url.path.len == 12 &&
+	    memcmp(url.path.p, "/v1/snapshot", 12) == 0)
+		return HTTP_MAX_SNAPSHOT_BODY_BYTES;
+	return HTTP_MAX_BODY_BYTES;
+}
+
+size_t http_max_wire_body(size_t max_body)
+{
+	/* the encoded cap of chunked_scan, then at most a chunk line and the trailers */
+	return HTTP_CHUNKED_MAX_EXPANSION * max_body + HTTP_MAX_CHUNK_LINE + HTTP_MAX_HEAD_BYTES;
+}
+
+ssize_t http_parse_request(const char *buf, size_t len, size_t max_body, struct http_request *req)
 {
 	ssize_t head = http_parse_head(buf, len, req);
 	if (head < 0)
 		return head;
+	if (max_body > HTTP_MAX_SNAPSHOT_BODY_BYTES)
+		max_body = HTTP_MAX_SNAPSHOT_BODY_BYTES; /* keeps the size arithmetic far from overflow */
 	size_t h = (size_t)head;
 	if (req->chunked) {
 		size_t encoded, decoded;
-		int rc = chunked_scan(buf + h, len - h, &encoded, &decoded);
+		int rc = chunked_scan(buf + h, len - h, max_body, &encoded, &decoded);
 		if (rc < 0)
 			return rc;
 		req->body = (struct http_slice){buf + h, encoded};
 		req->body_decoded_len = decoded;
 		return (ssize_t)(h + encoded);
 	}
-	if (req->content_length > HTTP_MAX_BODY_BYTES)
+	if (req->content_length > max_body)
 		return HTTP_PARSE_BODY_TOO_LARGE;
 	if (len - h < req->content_length)
 		return HTTP_PARSE_INCOMPLETE;
@@ -372,7 +391,8 @@ size_t http_chunked_decode(const char *in, size_t in_len, char *out)
 		if (next == NULL)
 			break;
 		size_t size = 0;
-		if (chunk_size(cur, line_len, &size) < 0 || size == 0)
+		/* no chunk can be longer than the input: that bounds the size without a limit */
+		if (chunk_size(cur, line_len, in_len, &size) < 0 || size == 0)
 			break;
 		cur = next;
 		if ((size_t)(end - cur) < size)

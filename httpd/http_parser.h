@@ -4,7 +4,9 @@
  * bytes and fills the caller's struct with (pointer, length) slices of them.
  *
  *   struct http_request req;
- *   ssize_t n = http_parse_request(buf, len, &req);
+ *   size_t max_body = HTTP_MAX_BODY_BYTES;
+ *   if (http_parse_head(buf, len, &req) > 0) max_body = http_body_limit(&req);   // by route
+ *   ssize_t n = http_parse_request(buf, len, max_body, &req);
  *   if (n == HTTP_PARSE_INCOMPLETE) read_more();
  *   else if (n < 0) reply_error(http_parse_status(n)), close();
  *   else {
@@ -26,8 +28,21 @@
 
 #define HTTP_MAX_HEADERS 64
 #define HTTP_MAX_HEAD_BYTES 8192
-/* Consul's kv_max_value_size default; bigger bodies get 413 before they are read. */
+/* Consul's kv_max_value_size default; bigger bodies get 413 before they are read. The body
+ * limit of every request but a snapshot restore: a small limit bounds what one connection
+ * makes httpd hold. */
 #define HTTP_MAX_BODY_BYTES (512 * 1024)
+/* The body limit of PUT /v1/snapshot (a restore: the snapshot file itself). httpd passes the
+ * body to raftd as the raw argument bytes of one RPC_SNAPSHOT_RESTORE frame (no JSON, no base64:
+ * no inflation), so the frame limit (FRAME_MAX_PAYLOAD, 64 MiB) is not what binds. raftd puts the
+ * file's state through the Raft log as ONE entry, {"Op":"restore","Snapshot":<state>}, which is
+ * the file less 23 bytes (48-byte header and 4-byte CRC out, 29 bytes of command in), and a Raft
+ * entry holds at most RAFT_MAX_ENTRY_BYTES (raftd/raft_log.h, 16 MiB). So 16 MiB is the largest
+ * file every layer takes; a larger upload is refused with 413 before it is read. */
+#define HTTP_MAX_SNAPSHOT_BODY_BYTES (16u * 1024 * 1024)
+/* A chunked body may spend at most this many wire bytes per decoded byte (chunk-size lines,
+ * extensions, CRLFs): tiny chunks must not make a small body huge on the wire. */
+#define HTTP_CHUNKED_MAX_EXPANSION 4
 /* Bytes of a chunk-size line (size, extensions, CRLF) we accept. */
 #define HTTP_MAX_CHUNK_LINE 1024
 #define HTTP_MAX_PARAMS 64
@@ -36,7 +51,7 @@ enum http_parse_result {
 	HTTP_PARSE_ERROR = -1,          /* malformed: 400 */
 	HTTP_PARSE_INCOMPLETE = -2,     /* need more bytes */
 	HTTP_PARSE_HEAD_TOO_LARGE = -3, /* head above HTTP_MAX_HEAD_BYTES or too many headers: 431 */
-	HTTP_PARSE_BODY_TOO_LARGE = -4, /* body above HTTP_MAX_BODY_BYTES: 413 */
+	HTTP_PARSE_BODY_TOO_LARGE = -4, /* body above the caller's max_body: 413 */
 	HTTP_PARSE_UNSUPPORTED = -5,    /* a transfer coding other than chunked: 501 */
 };
 
@@ -71,10 +86,19 @@ struct http_request {
  * http_parse_result. Body fields other than content_length / chunked are left zero. */
 ssize_t http_parse_head(const char *buf, size_t len, struct http_request *req);
 
-/* Parses a whole request: head and body. Returns the bytes the request spans (> 0), or an
- * http_parse_result. Body-size limits are enforced as soon as the head is known, so an
- * oversized upload is refused before it arrives. */
-ssize_t http_parse_request(const char *buf, size_t len, struct http_request *req);
+/* The body limit for a request whose head http_parse_head accepted: HTTP_MAX_SNAPSHOT_BODY_BYTES
+ * for PUT /v1/snapshot (any query, exact raw path), HTTP_MAX_BODY_BYTES for anything else. */
+size_t http_body_limit(const struct http_request *req);
+
+/* Bytes a chunked body of at most max_body decoded bytes may span on the wire (with its
+ * trailers); the most a connection needs to hold for one such request, past its head. */
+size_t http_max_wire_body(size_t max_body);
+
+/* Parses a whole request: head and body, the body (decoded) at most max_body bytes (at most
+ * HTTP_MAX_SNAPSHOT_BODY_BYTES; choose it with http_body_limit). Returns the bytes the request
+ * spans (> 0), or an http_parse_result. The body limit is enforced as soon as the head is
+ * known, so an oversized upload is refused before it arrives. */
+ssize_t http_parse_request(const char *buf, size_t len, size_t max_body, struct http_request *req);
 
 /* Decodes a chunked body that http_parse_request accepted (in[0..in_len) is req->body).
  * out needs req->body_decoded_len bytes; out may equal in (decoding in place is safe

@@ -227,13 +227,28 @@ static bool begin_read(struct route_ctx *c, enum route_peer peer, unsigned op, b
 		fail(c, 400, "Invalid index");
 		return false;
 	}
+	/* ?max_stale=<duration>: a stale read, unless the server answering has not heard from
+	 * the leader for longer than that (then raftd asks the leader) */
+	uint64_t max_stale_ms = 0;
+	const char *max_stale = route_param(rr, "max_stale");
+	if (max_stale && *max_stale && duration_parse_ms(max_stale, &max_stale_ms) < 0) {
+		fail(c, 400, "Invalid max_stale value \"%s\"", max_stale);
+		return false;
+	}
+	if (max_stale_ms && route_has_param(rr, "consistent")) {
+		fail(c, 400, "Cannot specify ?max_stale with ?consistent, conflicting semantics.");
+		return false;
+	}
 	c->p->is_read = true;
 	start_args(c, peer, op);
 	/* raftd picks the consistency mode: any server, the leader, or a quorum round */
-	if (route_has_param(rr, "stale"))
+	if (route_has_param(rr, "stale") || max_stale_ms) {
 		jw_kv_bool(&c->w, "stale", true);
-	else if (route_has_param(rr, "consistent"))
+		if (max_stale_ms)
+			jw_kv_u64(&c->w, "max_stale_ms", max_stale_ms);
+	} else if (route_has_param(rr, "consistent")) {
 		jw_kv_bool(&c->w, "consistent", true);
+	}
 	if (idx && *idx)
 		jw_kv_u64(&c->w, "index", index);
 	if (wait && *wait)
@@ -786,6 +801,10 @@ static void h_agent_members(struct route_ctx *c)
 /* PUT /v1/agent/join/:address?wan=1: 200 and no body, or 500 with memberlist's error. */
 static void h_agent_join(struct route_ctx *c)
 {
+	if (wan_value(c) && !c->cfg->server && !c->cfg->dev) {
+		fail(c, 500, "Must be a server to join WAN cluster"); /* Consul's Agent.JoinWAN */
+		return;
+	}
 	c->p->render = ROUTE_RENDER_JOIN;
 	start_args(c, ROUTE_PEER_GOSSIP, RPC_JOIN);
 	jw_key(&c->w, "addrs");

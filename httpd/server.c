@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/frame.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/rpc_ops.h"
@@ -24,8 +25,8 @@
 #include "http_response.h"
 
 #define READ_CHUNK 16384
-/* Unparsed input we hold before we stop reading: one largest request plus slack. */
-#define IN_HIGH_WATER (HTTP_MAX_HEAD_BYTES + 4 * (size_t)HTTP_MAX_BODY_BYTES + READ_CHUNK)
+/* A snapshot restore goes to raftd as one frame holding the body as it is. */
+_Static_assert(HTTP_MAX_SNAPSHOT_BODY_BYTES <= FRAME_MAX_PAYLOAD, "a snapshot body must fit one RPC frame");
 /* Unsent output above which pipelined requests wait for the client to read. */
 #define OUT_HIGH_WATER (256 * 1024)
 /* Buffers bigger than this are given back when a connection goes quiet. */
@@ -48,6 +49,8 @@ struct conn {
 	bool keep_alive;         /* of the request in flight */
 	struct route_plan plan;  /* of the request in flight */
 	bool continue_sent;      /* "100 Continue" already sent for the request being read */
+	size_t max_body;         /* body limit of the request being read (its head chose it) */
+	size_t in_high_water;    /* unparsed input held before reading pauses, from max_body */
 	bool close_after_write;  /* no more requests: flush, then shut down */
 	bool draining;           /* output shut down; discarding input until EOF or timeout */
 	bool read_paused;
@@ -65,6 +68,15 @@ struct httpd_server {
 };
 
 static void conn_process(struct conn *c);
+
+/* Sets the limits for the request being read: the read buffer may hold one whole request of
+ * that body limit plus slack, so only a connection whose head asked for a large body (and
+ * was allowed it) may buffer more than the small default. */
+static void conn_set_body_limit(struct conn *c, size_t max_body)
+{
+	c->max_body = max_body;
+	c->in_high_water = HTTP_MAX_HEAD_BYTES + http_max_wire_body(max_body) + READ_CHUNK;
+}
 
 static void conn_close(struct conn *c)
 {
@@ -108,9 +120,9 @@ static void queue_parse_error(struct conn *c, ssize_t rc, const struct http_requ
 	switch (status) {
 	case 413:
 		snprintf(msg, sizeof msg,
-			 "Request body(%zu bytes) too large, max size: %d bytes. See "
+			 "Request body(%zu bytes) too large, max size: %zu bytes. See "
 			 "https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.",
-			 req->content_length, HTTP_MAX_BODY_BYTES);
+			 req->content_length, c->max_body);
 		break;
 	case 501:
 		snprintf(msg, sizeof msg, "Unsupported transfer encoding");
@@ -204,10 +216,13 @@ static void parse_pending(struct conn *c)
 			break;
 		char *base = c->in.data + c->in.pos;
 		struct http_request req;
-		ssize_t n = http_parse_request(base, avail, &req);
+		/* Two steps: the head (once whole) chooses the body limit the request is parsed with. */
+		ssize_t head = http_parse_head(base, avail, &req);
+		conn_set_body_limit(c, head > 0 ? http_body_limit(&req) : HTTP_MAX_BODY_BYTES);
+		ssize_t n = head < 0 ? head : http_parse_request(base, avail, c->max_body, &req);
 		if (n == HTTP_PARSE_INCOMPLETE) {
 			/* curl waits a second for this before sending a body over 1 KB */
-			if (!c->continue_sent && http_parse_head(base, avail, &req) > 0 && req.expect_continue) {
+			if (!c->continue_sent && head > 0 && req.expect_continue) {
 				buf_append_str(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
 				c->continue_sent = true;
 			}
@@ -225,6 +240,7 @@ static void parse_pending(struct conn *c)
 		dispatch(c, &req, body, body_len);
 		/* The plan copied what it needs from the buffer. */
 		buf_consume(&c->in, (size_t)n);
+		conn_set_body_limit(c, HTTP_MAX_BODY_BYTES);
 	}
 }
 
@@ -279,7 +295,7 @@ static void conn_process(struct conn *c)
 		ev_timer_again(loop, &c->timer);
 		return;
 	}
-	bool too_much = c->in.len - c->in.pos >= IN_HIGH_WATER;
+	bool too_much = c->in.len - c->in.pos >= c->in_high_water;
 	if (too_much && !c->read_paused) {
 		ev_io_stop(loop, &c->rio);
 		c->read_paused = true;
@@ -382,6 +398,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		buf_init(&c->in);
 		buf_init(&c->out);
 		route_plan_init(&c->plan);
+		conn_set_body_limit(c, HTTP_MAX_BODY_BYTES);
 		ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 		ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
 		ev_init(&c->timer, conn_timer_cb);

@@ -44,7 +44,7 @@ static void unguard(struct guarded *g)
 static ssize_t parse_guarded(const char *in, size_t len, struct http_request *req)
 {
 	struct guarded g = guard(in, len);
-	ssize_t n = http_parse_request(g.p, len, req);
+	ssize_t n = http_parse_request(g.p, len, HTTP_MAX_BODY_BYTES, req);
 	unguard(&g);
 	return n;
 }
@@ -65,7 +65,7 @@ static void test_simple_get(void **state)
 			 "Accept: */*\r\n\r\n";
 	struct guarded g = guard(in, strlen(in));
 	struct http_request req;
-	assert_int_equal(http_parse_request(g.p, strlen(in), &req), (ssize_t)strlen(in));
+	assert_int_equal(http_parse_request(g.p, strlen(in), HTTP_MAX_BODY_BYTES, &req), (ssize_t)strlen(in));
 	assert_true(slice_is(req.method, "GET"));
 	assert_true(slice_is(req.target, "/v1/kv/a?raw"));
 	assert_int_equal(req.minor_version, 1);
@@ -112,10 +112,10 @@ static void test_content_length_body_and_pipelining(void **state)
 	struct http_request req;
 	size_t first = strlen(in) - strlen("GET /v1/kv/a HTTP/1.1\r\nHost: a\r\n\r\n");
 	struct guarded g = guard(in, strlen(in));
-	assert_int_equal(http_parse_request(g.p, strlen(in), &req), (ssize_t)first);
+	assert_int_equal(http_parse_request(g.p, strlen(in), HTTP_MAX_BODY_BYTES, &req), (ssize_t)first);
 	assert_true(slice_is(req.body, "hello"));
 	assert_int_equal(req.content_length, 5);
-	assert_int_equal(http_parse_request(g.p + first, strlen(in) - first, &req), (ssize_t)(strlen(in) - first));
+	assert_int_equal(http_parse_request(g.p + first, strlen(in) - first, HTTP_MAX_BODY_BYTES, &req), (ssize_t)(strlen(in) - first));
 	assert_true(slice_is(req.method, "GET"));
 	unguard(&g);
 }
@@ -206,6 +206,117 @@ static void test_body_limit(void **state)
 		HTTP_PARSE_BODY_TOO_LARGE);
 }
 
+/* Parses a head alone and returns the body limit it chooses. */
+static size_t limit_of(const char *head)
+{
+	struct http_request req;
+	assert_true(parse_str(head, &req) > 0);
+	return http_body_limit(&req);
+}
+
+static void test_body_limit_by_route(void **state)
+{
+	/* only a snapshot restore may send a large body */
+	assert_int_equal(limit_of("PUT /v1/snapshot HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_MAX_SNAPSHOT_BODY_BYTES);
+	assert_int_equal(limit_of("PUT /v1/snapshot?dc=dc1 HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_MAX_SNAPSHOT_BODY_BYTES);
+	assert_int_equal(limit_of("PUT http://h:8500/v1/snapshot HTTP/1.1\r\nHost: a\r\n\r\n"),
+			 HTTP_MAX_SNAPSHOT_BODY_BYTES);
+	static const char *const small[] = {
+		"GET /v1/snapshot HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /v1/snapshot HTTP/1.1\r\nHost: a\r\n\r\n",
+		"put /v1/snapshot HTTP/1.1\r\nHost: a\r\n\r\n",
+		"PUT /v1/snapshots HTTP/1.1\r\nHost: a\r\n\r\n",
+		"PUT /v1/snapshot/x HTTP/1.1\r\nHost: a\r\n\r\n",
+		"PUT /v1/snapsho HTTP/1.1\r\nHost: a\r\n\r\n",
+		"PUT /v1/kv/v1/snapshot HTTP/1.1\r\nHost: a\r\n\r\n",
+		"PUT /v1/kv/x?/v1/snapshot HTTP/1.1\r\nHost: a\r\n\r\n",
+		"PUT * HTTP/1.1\r\nHost: a\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+		if (limit_of(small[i]) != HTTP_MAX_BODY_BYTES)
+			fail_msg("small %zu: got a large body limit", i);
+	/* the limit stays the snapshot file's largest size through one 64 MiB RPC frame */
+	assert_true(HTTP_MAX_SNAPSHOT_BODY_BYTES > HTTP_MAX_BODY_BYTES);
+	assert_true(HTTP_MAX_SNAPSHOT_BODY_BYTES <= 64u * 1024 * 1024);
+}
+
+/* The same head and body against each limit: refused under the small one, whole under the large. */
+static void test_large_body_limit(void **state)
+{
+	const size_t big = HTTP_MAX_BODY_BYTES + 1;
+	char head[256];
+	int hl = snprintf(head, sizeof head, "PUT /v1/snapshot HTTP/1.1\r\nHost: a\r\nContent-Length: %zu\r\n\r\n", big);
+	size_t len = (size_t)hl + big;
+	char *in = malloc(len);
+	if (!in)
+		abort();
+	memcpy(in, head, (size_t)hl);
+	memset(in + hl, 'x', big);
+	struct guarded g = guard(in, len);
+	struct http_request req;
+	assert_int_equal(http_parse_request(g.p, len, HTTP_MAX_BODY_BYTES, &req), HTTP_PARSE_BODY_TOO_LARGE);
+	assert_int_equal(http_parse_request(g.p, len, HTTP_MAX_SNAPSHOT_BODY_BYTES, &req), (ssize_t)len);
+	assert_int_equal(req.body.len, big);
+	assert_int_equal(req.body_decoded_len, big);
+	assert_ptr_equal(req.body.p, g.p + hl);
+	/* a prefix of it waits rather than failing */
+	assert_int_equal(http_parse_request(g.p, len - 1, HTTP_MAX_SNAPSHOT_BODY_BYTES, &req), HTTP_PARSE_INCOMPLETE);
+	unguard(&g);
+	free(in);
+
+	/* at the large limit exactly: waits for the body; one byte more: refused from the head */
+	struct http_request r2;
+	snprintf(head, sizeof head, "PUT /v1/snapshot HTTP/1.1\r\nHost: a\r\nContent-Length: %u\r\n\r\n",
+		 HTTP_MAX_SNAPSHOT_BODY_BYTES);
+	struct guarded h = guard(head, strlen(head));
+	assert_int_equal(http_parse_request(h.p, strlen(head), HTTP_MAX_SNAPSHOT_BODY_BYTES, &r2), HTTP_PARSE_INCOMPLETE);
+	unguard(&h);
+	snprintf(head, sizeof head, "PUT /v1/snapshot HTTP/1.1\r\nHost: a\r\nContent-Length: %u\r\n\r\n",
+		 HTTP_MAX_SNAPSHOT_BODY_BYTES + 1);
+	h = guard(head, strlen(head));
+	assert_int_equal(http_parse_request(h.p, strlen(head), HTTP_MAX_SNAPSHOT_BODY_BYTES, &r2),
+			 HTTP_PARSE_BODY_TOO_LARGE);
+	/* a limit above the largest is clamped to it */
+	assert_int_equal(http_parse_request(h.p, strlen(head), SIZE_MAX, &r2), HTTP_PARSE_BODY_TOO_LARGE);
+	unguard(&h);
+
+	/* chunked: one chunk above 512 KiB passes under the large limit and decodes whole */
+	const size_t chunk = HTTP_MAX_BODY_BYTES + 100;
+	hl = snprintf(head, sizeof head, "PUT /v1/snapshot HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n",
+		      chunk);
+	len = (size_t)hl + chunk + strlen("\r\n0\r\n\r\n");
+	in = malloc(len);
+	if (!in)
+		abort();
+	memcpy(in, head, (size_t)hl);
+	memset(in + hl, 'y', chunk);
+	memcpy(in + hl + chunk, "\r\n0\r\n\r\n", strlen("\r\n0\r\n\r\n"));
+	g = guard(in, len);
+	assert_int_equal(http_parse_request(g.p, len, HTTP_MAX_BODY_BYTES, &req), HTTP_PARSE_BODY_TOO_LARGE);
+	assert_int_equal(http_parse_request(g.p, len, HTTP_MAX_SNAPSHOT_BODY_BYTES, &req), (ssize_t)len);
+	assert_int_equal(req.body_decoded_len, chunk);
+	unguard(&g);
+	/* decoded in place in a writable copy, as the server does */
+	char *copy = malloc(len);
+	if (!copy)
+		abort();
+	memcpy(copy, in, len);
+	assert_int_equal(http_parse_request(copy, len, HTTP_MAX_SNAPSHOT_BODY_BYTES, &req), (ssize_t)len);
+	char *b = copy + (req.body.p - copy);
+	assert_int_equal(http_chunked_decode(b, req.body.len, b), chunk);
+	assert_true(b[0] == 'y' && b[chunk - 1] == 'y');
+	free(copy);
+	free(in);
+	/* a chunk-size line declaring more than the large limit */
+	assert_int_equal(http_parse_request("PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1000001\r\n",
+					    strlen("PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1000001\r\n"),
+					    HTTP_MAX_SNAPSHOT_BODY_BYTES, &req),
+			 HTTP_PARSE_BODY_TOO_LARGE);
+	/* and the wire allowance grows with the limit */
+	assert_true(http_max_wire_body(HTTP_MAX_SNAPSHOT_BODY_BYTES) > HTTP_MAX_SNAPSHOT_BODY_BYTES);
+	assert_true(http_max_wire_body(HTTP_MAX_BODY_BYTES) < HTTP_MAX_SNAPSHOT_BODY_BYTES);
+}
+
 static void test_chunked(void **state)
 {
 	const char *in = "PUT /v1/kv/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"
@@ -213,7 +324,7 @@ static void test_chunked(void **state)
 	size_t len = strlen(in);
 	struct guarded g = guard(in, len);
 	struct http_request req;
-	assert_int_equal(http_parse_request(g.p, len, &req), (ssize_t)len);
+	assert_int_equal(http_parse_request(g.p, len, HTTP_MAX_BODY_BYTES, &req), (ssize_t)len);
 	assert_true(req.chunked);
 	assert_int_equal(req.body_decoded_len, 23);
 	char out[64];
@@ -224,7 +335,7 @@ static void test_chunked(void **state)
 
 	/* in place, as the server does it */
 	char *copy = strdup(in);
-	assert_int_equal(http_parse_request(copy, len, &req), (ssize_t)len);
+	assert_int_equal(http_parse_request(copy, len, HTTP_MAX_BODY_BYTES, &req), (ssize_t)len);
 	char *body = copy + (req.body.p - copy);
 	n = http_chunked_decode(body, req.body.len, body);
 	assert_memory_equal(body, "Wikipedia in\r\n\r\nchunks.", n);
@@ -336,6 +447,8 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_header_limits),
 		cmocka_unit_test(test_body_limit),
+		cmocka_unit_test(test_body_limit_by_route),
+		cmocka_unit_test(test_large_body_limit),
 		cmocka_unit_test(test_chunked),
 		cmocka_unit_test(test_keep_alive_rules),
 		cmocka_unit_test(test_url_split),

@@ -471,6 +471,7 @@ static void test_gossip_routes(void **state)
 		      "Network segments are not supported in this version of Consul");
 	cfg.server = false;
 	expect_answer("GET", "/v1/agent/members?segment=alpha", NULL, 500, "segment \"alpha\" not found");
+	expect_answer("PUT", "/v1/agent/join/10.0.0.2?wan=1", NULL, 500, "Must be a server to join WAN cluster");
 	cfg.server = true;
 
 	expect_rpc("PUT", "/v1/agent/join/10.0.0.2", NULL, ROUTE_PEER_GOSSIP, RPC_JOIN, "{\"addrs\":[\"10.0.0.2\"]}");

@@ -154,12 +154,11 @@ static void install_snapshot(struct raftd *d, const struct raft_snapshot *s)
 	log_info("raft: installed the leader's snapshot at index %" PRIu64, s->index);
 }
 
-/* Snapshots the store every snapshot_threshold entries; Raft then drops the log up to
- * trailing_logs behind it, and so does the disk. */
-static void maybe_snapshot(struct raftd *d)
+/* Snapshots the store at the last applied entry; Raft then drops the log up to trailing_logs
+ * behind it, and so does the disk. */
+static void take_snapshot(struct raftd *d, const char *why)
 {
-	uint64_t threshold = d->cfg.snapshot_threshold;
-	if (!threshold || d->applied < d->snap_index + threshold || raft_applied_index(d->raft) < d->applied)
+	if (raft_applied_index(d->raft) < d->applied)
 		return;
 	struct buf b;
 	buf_init(&b);
@@ -173,7 +172,34 @@ static void maybe_snapshot(struct raftd *d)
 	if (raft_storage_save_snapshot(d->disk, raft_get_snapshot(d->raft), false) < 0)
 		return; /* the log stays whole: nothing is lost, the next threshold tries again */
 	int n = raft_storage_compact(d->disk, raft_first_index(d->raft));
-	log_info("raft: snapshot at index %" PRIu64 ", %d old segments removed", d->applied, n > 0 ? n : 0);
+	log_info("raft: snapshot (%s) at index %" PRIu64 ", %d old segments removed", why, d->applied, n > 0 ? n : 0);
+}
+
+/* Every snapshot_threshold entries. */
+static void maybe_snapshot(struct raftd *d)
+{
+	uint64_t threshold = d->cfg.snapshot_threshold;
+	if (threshold && d->applied >= d->snap_index + threshold)
+		take_snapshot(d, "threshold");
+}
+
+static uint64_t rng_next(void *arg);
+
+static double snapshot_interval_s(const struct raftd *d)
+{
+	return d->cfg.snapshot_interval_ms ? (double)d->cfg.snapshot_interval_ms / 1000.0 : 30.0;
+}
+
+/* And by time, as Consul's raft_snapshot_interval: a server whose log grows slowly still
+ * snapshots what it applied, so that a restart replays little. The period is drawn anew
+ * from [interval, 2 * interval) each time, so that servers do not all write at once. */
+static void snapshot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct raftd *d = w->data;
+	if (d->applied > d->snap_index)
+		take_snapshot(d, "interval");
+	w->repeat = snapshot_interval_s(d) * (1.0 + (double)(rng_next(&d->rng) % 1000) / 1000.0);
+	ev_timer_again(loop, w);
 }
 
 static void register_self(struct raftd *d);
@@ -577,6 +603,10 @@ int main(int argc, char **argv)
 	ev_timer_init(&d.tick, tick_cb, TICK_MS / 1000.0, TICK_MS / 1000.0);
 	d.tick.data = &d;
 	ev_timer_start(d.loop, &d.tick);
+	ev_init(&d.snapshot_timer, snapshot_timer_cb);
+	d.snapshot_timer.data = &d;
+	d.snapshot_timer.repeat = snapshot_interval_s(&d) * (1.0 + (double)(rng_next(&d.rng) % 1000) / 1000.0);
+	ev_timer_again(d.loop, &d.snapshot_timer);
 	ev_signal_init(&d.sigterm, shutdown_cb, SIGTERM);
 	ev_signal_init(&d.sigint, shutdown_cb, SIGINT);
 	d.sigterm.data = d.sigint.data = &d;

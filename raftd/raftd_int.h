@@ -109,6 +109,7 @@ struct raftd {
 	ev_timer reconcile_timer;
 	uint64_t rng;
 	ev_timer tick;
+	ev_timer snapshot_timer; /* snapshots by time (raft_snapshot_interval) */
 	ev_prepare ready_watcher;
 	ev_idle more_ready; /* keeps the loop from blocking while Readys are left */
 	ev_signal sigterm, sigint;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "raftd_int.h"
 #include "ops.h"
+#include "rpc_ops.h"
 #include "snapshot_file.h"
 
 /* ---- replies ---- */
@@ -276,6 +277,19 @@ enum read_mode read_mode_of(const char *args, size_t len)
 	return mode;
 }
 
+/* The staleness bound of a ?stale read ("max_stale_ms", from ?max_stale), 0 for none. */
+static uint64_t max_stale_of(const char *args, size_t len)
+{
+	uint64_t ms = 0;
+	char err[64];
+	yajl_val a = len ? json_parse(args, len, err, sizeof err) : NULL;
+	if (a && !json_u64(json_get(a, "max_stale_ms"), &ms))
+		ms = 0;
+	if (a)
+		yajl_tree_free(a);
+	return ms;
+}
+
 /* Consul's consistency modes: ?stale from any server; the default from the leader (under
  * its lease, once it has applied what its predecessors committed); ?consistent after a
  * quorum round confirms the leadership. */
@@ -283,7 +297,14 @@ void handle_store_read(struct raftd *d, struct rpc_req *req, unsigned op, const 
 {
 	enum read_mode mode = read_mode_of(args, len);
 	bool leader = raft_role(d->raft) == RAFT_LEADER;
-	if (mode == READ_STALE) {
+	uint64_t max_stale_ms = mode == READ_STALE ? max_stale_of(args, len) : 0;
+	if (mode == READ_STALE && max_stale_ms && !leader &&
+	    raft_last_contact_ticks(d->raft) * TICK_MS > max_stale_ms) {
+		/* ?max_stale: this server lost the leader longer ago than the caller accepts, so the
+		 * read is done again on the leader (as Consul's DNS does past dns_config.max_stale). */
+		if (!forward_to_leader(d, req, op, args, len))
+			reply_str(d, req, 500, "No cluster leader");
+	} else if (mode == READ_STALE) {
 		handle_read(d, req, op, args, len);
 	} else if (mode == READ_CONSISTENT) {
 		confirm_then_read(d, req, RAFT_READ_CONSISTENT, op, args, len);

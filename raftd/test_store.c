@@ -377,6 +377,44 @@ static void test_snapshot_roundtrip(void **state)
 	store_free(s);
 }
 
+/* {"Op":"restore"}: the whole store replaced at the command's index; a bad snapshot is
+ * refused (dry run and real run alike) and changes nothing. */
+static void test_restore_command(void **state)
+{
+	struct store *s = store_new();
+	assert_int_equal(apply(s, 3, "{\"Op\":\"kv_set\",\"Key\":\"a\",\"Value\":\"b2xk\"}"), 200);
+	struct buf snap, cmd, b;
+	buf_init(&snap);
+	buf_init(&cmd);
+	buf_init(&b);
+	store_snapshot(s, &snap);
+	assert_int_equal(apply(s, 4, "{\"Op\":\"kv_set\",\"Key\":\"a\",\"Value\":\"bmV3\"}"), 200);
+	assert_int_equal(apply(s, 5, "{\"Op\":\"kv_set\",\"Key\":\"extra\"}"), 200);
+	buf_appendf(&cmd, "{\"Op\":\"restore\",\"Snapshot\":%.*s}", (int)snap.len, snap.data);
+
+	bool changes = false;
+	buf_reset(&res);
+	assert_int_equal(store_check(s, cmd.data, cmd.len, &res, &changes), 200);
+	assert_true(changes);
+	assert_int_equal(apply(s, 9, "{\"Op\":\"restore\",\"Snapshot\":{\"Index\":1,\"KV\":[{}]}}"), 400);
+	assert_int_equal(apply(s, 10, "{\"Op\":\"restore\",\"Snapshot\":[]}"), 400);
+	assert_int_equal(store_kv_get(s, "extra", KV_GET_ONE, NULL, &b), 200); /* unchanged */
+
+	buf_reset(&res);
+	assert_int_equal(store_apply(s, 11, cmd.data, cmd.len, &res), 200);
+	assert_int_equal(store_index(s), 11);
+	buf_reset(&b);
+	assert_int_equal(store_kv_get(s, "extra", KV_GET_ONE, NULL, &b), 404);
+	buf_reset(&b);
+	assert_int_equal(store_kv_get(s, "a", KV_GET_ONE, NULL, &b), 200);
+	assert_non_null(strstr(b.data, "\"Value\":\"b2xk\""));
+	assert_non_null(strstr(b.data, "\"ModifyIndex\":3")); /* entries keep their own indexes */
+	buf_free(&snap);
+	buf_free(&cmd);
+	buf_free(&b);
+	store_free(s);
+}
+
 static int teardown(void **state)
 {
 	buf_free(&res);
@@ -396,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_register_validation),
 		cmocka_unit_test(test_kv_semantics),
 		cmocka_unit_test(test_snapshot_roundtrip),
+		cmocka_unit_test(test_restore_command),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -173,6 +173,9 @@ try:
     check(rc == 1 and "Error joining address '%s'" % DEAD in err and "Failed to join any nodes." in err,
           "consul join to a dead address fails: rc=%d %r" % (rc, err))
 
+    rc, out, err = run_cli(["join", "-wan", SERVER], addr=client.http_addr())
+    check(rc == 1 and "Must be a server to join WAN cluster" in err, "a client cannot join the WAN: %r" % err)
+
     # kill -9 of the second client: failed, then force-leave makes it left.
     kill_hard(client2)
     t0 = time.monotonic()
