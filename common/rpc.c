@@ -107,6 +107,16 @@ static ssize_t read_some(int fd, struct buf *in)
 	return n;
 }
 
+/* An emptied buffer above this size gives its memory back: one large snapshot or catalog
+ * dump must not pin its size in every process it passed through. */
+#define BUF_KEEP_BYTES (1u << 20)
+
+static void buf_release_if_idle(struct buf *b)
+{
+	if (b->pos >= b->len && b->cap > BUF_KEEP_BYTES)
+		buf_free(b);
+}
+
 /* Writes what it can of out. Returns 0 when all is written, 1 when some remains, or -errno. */
 static int write_some(int fd, struct buf *out)
 {
@@ -122,6 +132,7 @@ static int write_some(int fd, struct buf *out)
 		buf_consume(out, (size_t)n);
 	}
 	buf_reset(out);
+	buf_release_if_idle(out);
 	return 0;
 }
 
@@ -236,6 +247,7 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (c->fd < 0)
 			return;
 		buf_consume(&c->in, (size_t)used);
+		buf_release_if_idle(&c->in);
 	}
 }
 
@@ -635,6 +647,7 @@ static void sconn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		s->handler(s->arg, req, hdr.type, (const char *)payload, hdr.len);
 		sc->in_handler = false;
 		buf_consume(&sc->in, (size_t)used);
+		buf_release_if_idle(&sc->in);
 		if (sc->closing) { /* nothing more is read from a link being closed */
 			ev_io_stop(s->loop, &sc->rio);
 			sconn_close_if_done(sc);

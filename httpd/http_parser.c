@@ -278,12 +278,20 @@ static int chunk_size(const char *p, size_t line_len, size_t max, size_t *size)
 
 /* Walks a chunked body (RFC 9112 §7.1) without copying it. Returns 0 with the encoded
  * and decoded sizes, or an http_parse_result. */
-static int chunked_scan(const char *p, size_t len, size_t max_body, size_t *encoded, size_t *decoded)
+static int chunked_scan(const char *p, size_t len, size_t max_body, struct http_chunk_resume *resume,
+			size_t *encoded, size_t *decoded)
 {
 	/* Tiny chunks with long extensions could make a small body huge on the wire. */
 	const size_t max_encoded = HTTP_CHUNKED_MAX_EXPANSION * max_body;
 	const char *end = p + len, *cur = p;
 	size_t total = 0, line_len;
+	/* Resume after the whole chunks an earlier call walked; a mark that cannot be one of ours
+	 * is ignored (the scan starts over, which is always right). */
+	if (resume && resume->offset <= len && resume->offset <= max_encoded && resume->decoded <= max_body &&
+	    resume->decoded <= resume->offset) {
+		cur = p + resume->offset;
+		total = resume->decoded;
+	}
 	for (;;) {
 		size_t avail = (size_t)(end - cur);
 		const char *window_end = avail > HTTP_MAX_CHUNK_LINE ? cur + HTTP_MAX_CHUNK_LINE : end;
@@ -316,6 +324,8 @@ static int chunked_scan(const char *p, size_t len, size_t max_body, size_t *enco
 		} else {
 			return HTTP_PARSE_ERROR;
 		}
+		if (resume)
+			*resume = (struct http_chunk_resume){.offset = (size_t)(cur - p), .decoded = total};
 	}
 	/* Trailer fields, up to an empty line; checked for shape, then ignored. */
 	const char *trailers = cur;
@@ -356,7 +366,8 @@ size_t http_max_wire_body(size_t max_body)
 	return HTTP_CHUNKED_MAX_EXPANSION * max_body + HTTP_MAX_CHUNK_LINE + HTTP_MAX_HEAD_BYTES;
 }
 
-ssize_t http_parse_request(const char *buf, size_t len, size_t max_body, struct http_request *req)
+ssize_t http_parse_request(const char *buf, size_t len, size_t max_body, struct http_chunk_resume *resume,
+			   struct http_request *req)
 {
 	ssize_t head = http_parse_head(buf, len, req);
 	if (head < 0)
@@ -366,7 +377,7 @@ ssize_t http_parse_request(const char *buf, size_t len, size_t max_body, struct 
 	size_t h = (size_t)head;
 	if (req->chunked) {
 		size_t encoded, decoded;
-		int rc = chunked_scan(buf + h, len - h, max_body, &encoded, &decoded);
+		int rc = chunked_scan(buf + h, len - h, max_body, resume, &encoded, &decoded);
 		if (rc < 0)
 			return rc;
 		req->body = (struct http_slice){buf + h, encoded};

@@ -6,7 +6,7 @@
  *   struct http_request req;
  *   size_t max_body = HTTP_MAX_BODY_BYTES;
  *   if (http_parse_head(buf, len, &req) > 0) max_body = http_body_limit(&req);   // by route
- *   ssize_t n = http_parse_request(buf, len, max_body, &req);
+ *   ssize_t n = http_parse_request(buf, len, max_body, &conn->mark, &req);   // mark: or NULL
  *   if (n == HTTP_PARSE_INCOMPLETE) read_more();
  *   else if (n < 0) reply_error(http_parse_status(n)), close();
  *   else {
@@ -94,11 +94,23 @@ size_t http_body_limit(const struct http_request *req);
  * trailers); the most a connection needs to hold for one such request, past its head. */
 size_t http_max_wire_body(size_t max_body);
 
+/* Where the walk of a chunked body stopped: past `offset` bytes of whole chunks (counted from
+ * the body's start) holding `decoded` bytes. The caller keeps it between calls on the same
+ * growing request so that each call resumes there instead of walking every chunk again (a
+ * body of tiny chunks arriving in many reads would otherwise cost time quadratic in its
+ * size); it zeroes it for each new request. */
+struct http_chunk_resume {
+	size_t offset;
+	size_t decoded;
+};
+
 /* Parses a whole request: head and body, the body (decoded) at most max_body bytes (at most
- * HTTP_MAX_SNAPSHOT_BODY_BYTES; choose it with http_body_limit). Returns the bytes the request
- * spans (> 0), or an http_parse_result. The body limit is enforced as soon as the head is
- * known, so an oversized upload is refused before it arrives. */
-ssize_t http_parse_request(const char *buf, size_t len, size_t max_body, struct http_request *req);
+ * HTTP_MAX_SNAPSHOT_BODY_BYTES; choose it with http_body_limit). resume is NULL, or the
+ * caller's mark for this request (see above). Returns the bytes the request spans (> 0), or
+ * an http_parse_result. The body limit is enforced as soon as the head is known, so an
+ * oversized upload is refused before it arrives. */
+ssize_t http_parse_request(const char *buf, size_t len, size_t max_body, struct http_chunk_resume *resume,
+			   struct http_request *req);
 
 /* Decodes a chunked body that http_parse_request accepted (in[0..in_len) is req->body).
  * out needs req->body_decoded_len bytes; out may equal in (decoding in place is safe

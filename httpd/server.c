@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,6 +32,9 @@ _Static_assert(HTTP_MAX_SNAPSHOT_BODY_BYTES <= FRAME_MAX_PAYLOAD, "a snapshot bo
 #define OUT_HIGH_WATER (256 * 1024)
 /* Buffers bigger than this are given back when a connection goes quiet. */
 #define KEEP_BUF_BYTES (64 * 1024)
+/* Freeing at least this much at once (a large snapshot upload's buffers) also hands the pages
+ * back to the system: glibc keeps big freed blocks in its heap otherwise. */
+#define TRIM_AFTER_BYTES (1024 * 1024)
 /* After answering a malformed request: how long to drain the client before closing, so
  * the answer is not lost to a reset (Go's server waits likewise). */
 #define DRAIN_TIMEOUT_S 2.0
@@ -51,6 +55,7 @@ struct conn {
 	bool continue_sent;      /* "100 Continue" already sent for the request being read */
 	size_t max_body;         /* body limit of the request being read (its head chose it) */
 	size_t in_high_water;    /* unparsed input held before reading pauses, from max_body */
+	struct http_chunk_resume chunk_resume; /* of the request being read */
 	bool close_after_write;  /* no more requests: flush, then shut down */
 	bool draining;           /* output shut down; discarding input until EOF or timeout */
 	bool read_paused;
@@ -68,6 +73,20 @@ struct httpd_server {
 };
 
 static void conn_process(struct conn *c);
+
+/* Frees b; returns the bytes it held. */
+static size_t buf_release(struct buf *b)
+{
+	size_t cap = b->cap;
+	buf_free(b);
+	return cap;
+}
+
+static void trim_if_big(size_t freed)
+{
+	if (freed >= TRIM_AFTER_BYTES)
+		malloc_trim(0);
+}
 
 /* Sets the limits for the request being read: the read buffer may hold one whole request of
  * that body limit plus slack, so only a connection whose head asked for a large body (and
@@ -94,10 +113,10 @@ static void conn_close(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
-	buf_free(&c->in);
-	buf_free(&c->out);
+	size_t freed = buf_release(&c->in) + buf_release(&c->out) + c->plan.args.cap;
 	route_plan_free(&c->plan);
 	free(c);
+	trim_if_big(freed);
 }
 
 static void queue_response(struct conn *c, const struct http_response *resp, bool keep_alive)
@@ -200,6 +219,10 @@ static void dispatch(struct conn *c, const struct http_request *req, const char 
 		http_response_free(&resp);
 		return;
 	}
+	/* The frame holds a copy now, and rendering the reply needs only the plan's other fields:
+	 * give back the args (a snapshot restore's are the whole file) instead of keeping them
+	 * while the call runs and the connection idles. */
+	trim_if_big(buf_release(&c->plan.args));
 	c->busy = true;
 	c->call_id = id;
 	c->call_peer = c->plan.peer;
@@ -219,7 +242,7 @@ static void parse_pending(struct conn *c)
 		/* Two steps: the head (once whole) chooses the body limit the request is parsed with. */
 		ssize_t head = http_parse_head(base, avail, &req);
 		conn_set_body_limit(c, head > 0 ? http_body_limit(&req) : HTTP_MAX_BODY_BYTES);
-		ssize_t n = head < 0 ? head : http_parse_request(base, avail, c->max_body, &req);
+		ssize_t n = head < 0 ? head : http_parse_request(base, avail, c->max_body, &c->chunk_resume, &req);
 		if (n == HTTP_PARSE_INCOMPLETE) {
 			/* curl waits a second for this before sending a body over 1 KB */
 			if (!c->continue_sent && head > 0 && req.expect_continue) {
@@ -241,6 +264,7 @@ static void parse_pending(struct conn *c)
 		/* The plan copied what it needs from the buffer. */
 		buf_consume(&c->in, (size_t)n);
 		conn_set_body_limit(c, HTTP_MAX_BODY_BYTES);
+		c->chunk_resume = (struct http_chunk_resume){0};
 	}
 }
 
@@ -265,10 +289,12 @@ static int flush_out(struct conn *c)
 
 static void release_big_buffers(struct conn *c)
 {
+	size_t freed = 0;
 	if (c->in.len == 0 && c->in.cap > KEEP_BUF_BYTES)
-		buf_free(&c->in);
+		freed += buf_release(&c->in);
 	if (c->out.len == 0 && c->out.cap > KEEP_BUF_BYTES)
-		buf_free(&c->out);
+		freed += buf_release(&c->out);
+	trim_if_big(freed);
 }
 
 /* The one place a connection moves forward: parse, write, pause or resume reading, and

@@ -1,6 +1,7 @@
 """consul snapshot save / inspect / restore and /v1/snapshot on a 3-server cluster
 (-bootstrap-expect=3, -retry-join): save, change the KV, restore: the old KV is back on every
-server; a corrupt or truncated file is refused and changes nothing. Also: ?max_stale bounds
+server; a corrupt or truncated file is refused and changes nothing; a snapshot over 512 KB (the
+body limit of every other endpoint) restores, while a 512 KB+ KV write still gets 413. Also: ?max_stale bounds
 how stale a follower's answer may be, and a malformed Raft message from a peer is refused and
 that link closed."""
 import os
@@ -49,6 +50,22 @@ def put(a, key, value):
 
 def everywhere(key, want):
     return wait_for(lambda: all(kv(a, key) == want for a in agents), 10, 0.05)
+
+
+def head_only_status(a, head):
+    """Sends just a request head; returns the status line the server answers before any body."""
+    s = socket.create_connection((a.addr, a.http_port), timeout=5)
+    try:
+        s.sendall(head)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data.split(b"\r\n", 1)[0].decode(errors="replace")
+    finally:
+        s.close()
 
 
 def malformed_raft_message(addr):
@@ -138,6 +155,43 @@ try:
     check(all(kv(a, "app/keep") == "k1" for a in agents), "the other saved key is back too")
     check(kv(agents[1], "app/config", stale=False) == "old", "a default-mode read sees the restored store")
     check(put(agents[1], "app/after", "a") and everywhere("app/after", "a"), "writes go on after the restore")
+
+    # A store bigger than 512 KB (Consul's kv_max_value_size, our body limit elsewhere): its
+    # snapshot restores through PUT /v1/snapshot, which alone takes bodies up to 16 MiB.
+    BIG_KEYS = 300
+    big_value = lambda i: ("%04d" % i) * 1024  # 4 KB each
+    check(all(put(agents[i % 3], "big/%03d" % i, big_value(i)) for i in range(BIG_KEYS)),
+          "%d keys of 4 KB written" % BIG_KEYS)
+    big_snap = os.path.join(work, "big.snap")
+    rc, out, err = run_cli(["snapshot", "save", big_snap], addr=agents[0].http_addr())
+    big_size = os.path.getsize(big_snap) if rc == 0 else 0
+    check(rc == 0 and big_size > 512 * 1024, "the saved snapshot is over 512 KB: %d bytes %r" % (big_size, err))
+    status, _, body = agents[1].http("DELETE", "/v1/kv/big?recurse", timeout_s=5)
+    check(status == 200 and wait_for(lambda: all(kv(a, "big/000") is None for a in agents), 10, 0.05),
+          "the big keys are deleted everywhere: %r %r" % (status, body))
+    rc, out, err = run_cli(["snapshot", "restore", big_snap], addr=follower.http_addr())
+    check(rc == 0 and out.strip() == "Restored snapshot",
+          "consul snapshot restore of a %d-byte file: %r %r" % (big_size, out, err))
+    check(everywhere("big/%03d" % (BIG_KEYS - 1), big_value(BIG_KEYS - 1)) and
+          all(kv(a, "big/000") == big_value(0) for a in agents),
+          "the big store is back on every server")
+    status, _, body = agents[2].http("PUT", "/v1/snapshot", body=open(big_snap, "rb").read(), timeout_s=10)
+    check(status == 200, "PUT /v1/snapshot with the %d-byte body: %r %r" % (big_size, status, body[:200]))
+    # Every other endpoint keeps the 512 KiB limit; the snapshot endpoint refuses above 16 MiB.
+    status, _, body = agents[0].http("PUT", "/v1/kv/x", body=b"v" * (512 * 1024 + 1), timeout_s=10)
+    check(status == 413 and b"max size: 524288 bytes" in body,
+          "a 512 KiB + 1 body to PUT /v1/kv/x gets 413: %r %r" % (status, body))
+    check(kv(agents[0], "x") is None, "and writes nothing")
+    status, _, body = agents[0].http("PUT", "/v1/kv/x", body=b"v" * (512 * 1024), timeout_s=10)
+    check(status == 200, "a body of exactly 512 KiB to PUT /v1/kv/x is taken: %r %r" % (status, body))
+    line = head_only_status(agents[0], b"PUT /v1/snapshot HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n"
+                            % (16 * 1024 * 1024 + 1))
+    check(line.startswith("HTTP/1.1 413"), "a 16 MiB + 1 snapshot upload is refused from its head: %r" % line)
+    line = head_only_status(agents[0], b"PUT /v1/kv/y HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n"
+                            % (1024 * 1024))
+    check(line.startswith("HTTP/1.1 413"), "a 1 MiB KV upload is refused from its head: %r" % line)
+    check(put(agents[1], "app/after-big", "a") and everywhere("app/after-big", "a"),
+          "writes go on after the big restore")
 
     # ?max_stale: a follower answers while it heard from the leader recently enough, else the
     # leader does (its X-Consul-LastContact is 0); ?stale alone always answers locally.
