@@ -74,6 +74,19 @@ int cli_http_error(const char *what, const struct api_response *r)
 	return 1;
 }
 
+int cli_request(struct api *api, const char *method, const char *path, const char *body, size_t len,
+		const char *doing)
+{
+	struct api_response r;
+	if (api_request(api, method, path, body, len, &r) < 0) {
+		fprintf(stderr, "Error %s: %s\n", doing, api->error);
+		return 1;
+	}
+	int rc = r.status == 200 ? 0 : cli_http_error(doing, &r);
+	api_response_free(&r);
+	return rc;
+}
+
 void cli_escape_path(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

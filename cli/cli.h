@@ -23,6 +23,10 @@ int cli_bad_flag(const char *arg, const char *usage);
 int cli_api(struct api *api, const char *http_addr);
 /* Prints an HTTP error response as Consul's CLI does. Returns 1. */
 int cli_http_error(const char *what, const struct api_response *r);
+/* One request whose answer is only a status: returns 0 on 200, or 1 after printing the error
+ * as Consul's CLI does ("Error <doing>: ..."). */
+int cli_request(struct api *api, const char *method, const char *path, const char *body, size_t len,
+		const char *doing);
 /* Appends the percent-encoding of a URL path segment (slashes kept). */
 void cli_escape_path(struct buf *out, const char *s);
 

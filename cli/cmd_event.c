@@ -48,16 +48,8 @@ static int fire(struct api *api, const char *name, const char *node, const char 
 {
 	struct api_response r;
 	/* Consul's CLI checks that it talks to an agent before firing */
-	if (api_request(api, "GET", "/v1/agent/self", NULL, 0, &r) < 0) {
-		fprintf(stderr, "Error querying Consul agent: %s\n", api->error);
+	if (cli_request(api, "GET", "/v1/agent/self", NULL, 0, "querying Consul agent"))
 		return 1;
-	}
-	if (r.status != 200) {
-		int rc = cli_http_error("querying Consul agent", &r);
-		api_response_free(&r);
-		return rc;
-	}
-	api_response_free(&r);
 	struct buf path;
 	buf_init(&path);
 	buf_append_str(&path, "/v1/event/fire/");

@@ -43,7 +43,6 @@ int cmd_force_leave(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	struct api_response r;
 	if (cli_api(&api, http_addr))
 		return 1;
 	struct buf path;
@@ -52,13 +51,7 @@ int cmd_force_leave(int argc, char **argv)
 	cli_escape_path(&path, argv[i]);
 	if (prune || wan)
 		buf_appendf(&path, "?%s%s%s", prune ? "prune=1" : "", prune && wan ? "&" : "", wan ? "wan=1" : "");
-	int rc = api_request(&api, "PUT", path.data, NULL, 0, &r);
+	int rc = cli_request(&api, "PUT", path.data, NULL, 0, "force leaving");
 	buf_free(&path);
-	if (rc < 0) {
-		fprintf(stderr, "Error force leaving: %s\n", api.error);
-		return 1;
-	}
-	rc = r.status == 200 ? 0 : cli_http_error("force leaving", &r);
-	api_response_free(&r);
 	return rc;
 }

@@ -37,19 +37,8 @@ int cmd_leave(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	struct api_response r;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, http_addr) || cli_request(&api, "PUT", "/v1/agent/leave", NULL, 0, "leaving"))
 		return 1;
-	if (api_request(&api, "PUT", "/v1/agent/leave", NULL, 0, &r) < 0) {
-		fprintf(stderr, "Error leaving: %s\n", api.error);
-		return 1;
-	}
-	if (r.status != 200) {
-		int rc = cli_http_error("leaving", &r);
-		api_response_free(&r);
-		return rc;
-	}
-	api_response_free(&r);
 	printf("Graceful leave complete\n");
 	return 0;
 }

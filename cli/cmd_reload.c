@@ -27,19 +27,8 @@ int cmd_reload(int argc, char **argv)
 		}
 	}
 	struct api api;
-	struct api_response r;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, http_addr) || cli_request(&api, "PUT", "/v1/agent/reload", NULL, 0, "reloading"))
 		return 1;
-	if (api_request(&api, "PUT", "/v1/agent/reload", NULL, 0, &r) < 0) {
-		fprintf(stderr, "Error reloading: %s\n", api.error);
-		return 1;
-	}
-	if (r.status != 200) {
-		int rc = cli_http_error("reloading", &r);
-		api_response_free(&r);
-		return rc;
-	}
-	api_response_free(&r);
 	printf("Configuration reload triggered\n");
 	return 0;
 }

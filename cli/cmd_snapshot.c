@@ -67,6 +67,27 @@ static int read_file(const char *path, struct buf *out)
 
 /* Parses the flags of one subcommand; sets *file to its one argument. Returns -1 to go on, or
  * the exit code. */
+/* Reads and verifies a snapshot file into data (meta and state point into it). Returns 0, or
+ * 1 after printing why, with data freed. `doing` names the command in the error. */
+static int load_snapshot_file(const char *file, const char *doing, struct buf *data, struct snapshot_meta *meta,
+			      const char **state, size_t *state_len)
+{
+	buf_init(data);
+	int frc = read_file(file, data);
+	if (frc < 0) {
+		fprintf(stderr, "Error opening snapshot file: open %s: %s\n", file, strerror(-frc));
+		buf_free(data);
+		return 1;
+	}
+	char err[256];
+	if (snapshot_file_decode((const uint8_t *)data->data, data->len, meta, state, state_len, err, sizeof err) < 0) {
+		fprintf(stderr, "Error %s snapshot: %s\n", doing, err);
+		buf_free(data);
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, const char *usage, bool takes_stale, bool takes_http,
 		      const char **http_addr, bool *stale, const char **file)
 {
@@ -149,23 +170,11 @@ static int snapshot_restore(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct buf data;
-	buf_init(&data);
-	int frc = read_file(file, &data);
-	if (frc < 0) {
-		fprintf(stderr, "Error opening snapshot file: open %s: %s\n", file, strerror(-frc));
-		buf_free(&data);
-		return 1;
-	}
 	struct snapshot_meta meta;
 	const char *state;
 	size_t state_len;
-	char err[256];
-	if (snapshot_file_decode((const uint8_t *)data.data, data.len, &meta, &state, &state_len, err, sizeof err) <
-	    0) {
-		fprintf(stderr, "Error restoring snapshot: %s\n", err);
-		buf_free(&data);
+	if (load_snapshot_file(file, "restoring", &data, &meta, &state, &state_len))
 		return 1;
-	}
 	struct api api;
 	struct api_response r;
 	if (cli_api(&api, http_addr)) {
@@ -253,23 +262,11 @@ static int snapshot_inspect(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct buf data;
-	buf_init(&data);
-	int frc = read_file(file, &data);
-	if (frc < 0) {
-		fprintf(stderr, "Error opening snapshot file: open %s: %s\n", file, strerror(-frc));
-		buf_free(&data);
-		return 1;
-	}
 	struct snapshot_meta meta;
 	const char *state;
 	size_t state_len;
-	char err[256];
-	if (snapshot_file_decode((const uint8_t *)data.data, data.len, &meta, &state, &state_len, err, sizeof err) <
-	    0) {
-		fprintf(stderr, "Error inspecting snapshot: %s\n", err);
-		buf_free(&data);
+	if (load_snapshot_file(file, "inspecting", &data, &meta, &state, &state_len))
 		return 1;
-	}
 	print_inspect(&meta, state, state_len);
 	buf_free(&data);
 	return 0;

@@ -1,5 +1,6 @@
 /* rpc.c: request/reply links over Unix stream sockets, framed by frame.h, on libev. */
 #include "rpc.h"
+#include "byteorder.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -28,19 +29,6 @@
 
 /* ---- reply payload ---- */
 
-static void put_be(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be(const uint8_t *p, int bytes)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < bytes; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 int rpc_reply_encode(struct buf *out, const struct rpc_reply *reply)
 {

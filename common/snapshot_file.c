@@ -1,5 +1,7 @@
 /* snapshot_file.c: the snapshot file codec (see snapshot_file.h). */
 #include "snapshot_file.h"
+#include "byteorder.h"
+#include "crc32c.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,40 +11,7 @@
 
 static const char magic[8] = {'c', 'o', 'n', 's', 'n', 'a', 'p', '\n'};
 
-/* CRC-32C (Castagnoli, reflected 0x82F63B78), the checksum raftd's log records also use;
- * a private copy so that the CLI need not link raftd's code. */
-static uint32_t snap_crc(const uint8_t *p, size_t len)
-{
-	static uint32_t table[256];
-	static bool ready;
-	if (!ready) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-			table[i] = c;
-		}
-		ready = true;
-	}
-	uint32_t crc = ~0u;
-	while (len--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
-static void put_be(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be(const uint8_t *p, int bytes)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < bytes; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 int snapshot_file_encode(struct buf *out, const struct snapshot_meta *meta, const char *state, size_t len)
 {
@@ -60,7 +29,7 @@ int snapshot_file_encode(struct buf *out, const struct snapshot_meta *meta, cons
 	if (buf_append(out, (const char *)hdr, sizeof hdr) < 0 || (len && buf_append(out, state, len) < 0))
 		return -ENOMEM;
 	uint8_t crc[SNAPSHOT_FILE_CRC_LEN];
-	put_be(crc, snap_crc((const uint8_t *)out->data + start, out->len - start), 4);
+	put_be(crc, crc32c(0, (const uint8_t *)out->data + start, out->len - start), 4);
 	if (buf_append(out, (const char *)crc, sizeof crc) < 0)
 		return -ENOMEM;
 	return 0;
@@ -95,7 +64,7 @@ int snapshot_file_decode(const uint8_t *in, size_t len, struct snapshot_meta *me
 		return -EINVAL;
 	}
 	size_t covered = SNAPSHOT_FILE_HDR_LEN + (size_t)size;
-	uint32_t want = (uint32_t)get_be(in + covered, 4), got = snap_crc(in, covered);
+	uint32_t want = (uint32_t)get_be(in + covered, 4), got = crc32c(0, in, covered);
 	if (want != got) {
 		snprintf(err, err_len, "snapshot checksum mismatch (file %08" PRIx32 ", content %08" PRIx32
 			 "): the file is corrupt", want, got);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "byteorder.h"
 #include "crc32c.h"
 #include "fileio.h"
 #include "log.h"
@@ -42,25 +43,6 @@ struct raft_storage {
 
 /* ---- encoding ---- */
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static void put_be64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t get_be(const unsigned char *p, int bytes)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < bytes; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* The checksum covers index, term, type and payload: a record moved or renumbered fails. */
 static uint32_t record_crc(const unsigned char *hdr, const unsigned char *payload, size_t len)
@@ -71,11 +53,11 @@ static uint32_t record_crc(const unsigned char *hdr, const unsigned char *payloa
 static int encode_record(struct buf *out, const struct raft_entry *e)
 {
 	unsigned char hdr[REC_HDR_LEN];
-	put_be32(hdr, e->len);
-	put_be64(hdr + 8, e->index);
-	put_be64(hdr + 16, e->term);
+	put_be(hdr, e->len, 4);
+	put_be(hdr + 8, e->index, 8);
+	put_be(hdr + 16, e->term, 8);
 	hdr[24] = e->type;
-	put_be32(hdr + 4, record_crc(hdr, e->data, e->len));
+	put_be(hdr + 4, record_crc(hdr, e->data, e->len), 4);
 	if (buf_append(out, (const char *)hdr, sizeof hdr) < 0 ||
 	    (e->len && buf_append(out, (const char *)e->data, e->len) < 0))
 		return -ENOMEM;
@@ -410,10 +392,10 @@ int raft_storage_compact(struct raft_storage *s, uint64_t first_kept)
 int raft_storage_set_hard_state(struct raft_storage *s, const struct raft_hard_state *hs)
 {
 	unsigned char b[STATE_LEN];
-	put_be64(b, hs->term);
-	put_be64(b + 8, hs->vote);
-	put_be64(b + 16, hs->commit);
-	put_be32(b + 24, crc32c(0, b, 24));
+	put_be(b, hs->term, 8);
+	put_be(b + 8, hs->vote, 8);
+	put_be(b + 16, hs->commit, 8);
+	put_be(b + 24, crc32c(0, b, 24), 4);
 	const void *parts[] = {b};
 	size_t lens[] = {sizeof b};
 	return replace_file(s, "state", parts, lens, 1);
@@ -423,14 +405,14 @@ int raft_storage_save_snapshot(struct raft_storage *s, const struct raft_snapsho
 {
 	unsigned char head[28 + RAFT_CONFIG_MAX_BYTES + 8], tail[4];
 	memcpy(head, SNAP_MAGIC, SNAP_MAGIC_LEN);
-	put_be64(head + 8, snap->index);
-	put_be64(head + 16, snap->term);
+	put_be(head + 8, snap->index, 8);
+	put_be(head + 16, snap->term, 8);
 	size_t clen = raft_config_encode(&snap->config, head + 28);
-	put_be32(head + 24, (uint32_t)clen);
-	put_be64(head + 28 + clen, snap->len);
+	put_be(head + 24, (uint32_t)clen, 4);
+	put_be(head + 28 + clen, snap->len, 8);
 	size_t hlen = 36 + clen;
 	uint32_t crc = crc32c(crc32c(0, head, hlen), snap->data, snap->len);
-	put_be32(tail, crc);
+	put_be(tail, crc, 4);
 	const void *parts[] = {head, snap->data, tail};
 	size_t lens[] = {hlen, (size_t)snap->len, sizeof tail};
 	int rc = replace_file(s, "snapshot", parts, lens, 3);

@@ -4,21 +4,17 @@
 #include <errno.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 #define FLAG_REJECT 1u
 #define FLAG_TRANSFER 2u
 #define FIXED_LEN (3 + 9 * 8 + 4)
 #define ENTRY_HDR_LEN (8 + 8 + 1 + 4)
 
-static void put(unsigned char *p, uint64_t v, int bytes)
-{
-	for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
 static int append_be(struct buf *out, uint64_t v, int bytes)
 {
 	unsigned char b[8];
-	put(b, v, bytes);
+	put_be(b, v, bytes);
 	return buf_append(out, (const char *)b, (size_t)bytes);
 }
 
@@ -34,9 +30,9 @@ int raft_wire_encode(struct buf *out, const struct raft_msg *m, const char *from
 	const uint64_t fields[9] = {m->from, m->to, m->term, m->index, m->log_term,
 				    m->commit, m->ctx, m->hint_index, m->hint_term};
 	for (int i = 0; i < 9; i++)
-		put(head + 3 + 8 * i, fields[i], 8);
+		put_be(head + 3 + 8 * i, fields[i], 8);
 	uint32_t n = m->entries ? m->n_entries : 0;
-	put(head + 3 + 72, n, 4);
+	put_be(head + 3 + 72, n, 4);
 	unsigned char alen_byte = (unsigned char)alen;
 	int rc = buf_append(out, (const char *)head, 3);
 	if (rc == 0)
@@ -48,10 +44,10 @@ int raft_wire_encode(struct buf *out, const struct raft_msg *m, const char *from
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
 		const struct raft_entry *e = &m->entries[i];
 		unsigned char eh[ENTRY_HDR_LEN];
-		put(eh, e->term, 8);
-		put(eh + 8, e->index, 8);
+		put_be(eh, e->term, 8);
+		put_be(eh + 8, e->index, 8);
 		eh[16] = e->type;
-		put(eh + 17, e->len, 4);
+		put_be(eh + 17, e->len, 4);
 		rc = buf_append(out, (const char *)eh, sizeof eh);
 		if (rc == 0 && e->len)
 			rc = buf_append(out, (const char *)e->data, e->len);

@@ -16,7 +16,8 @@ dirs = [tempfile.mkdtemp(prefix="consul-it-raft-") for _ in ADDRS]
 
 def agent(i):
     args = ["-server", "-bootstrap-expect=3", "-data-dir=" + dirs[i], "-node=raft-%d" % i]
-    args += ["-retry-join=" + a for a in ADDRS if a != ADDRS[i]]
+    # (agents start together: a first join attempt may find nobody listening yet)
+    args += ["-retry-join=" + a for a in ADDRS if a != ADDRS[i]] + ["-retry-interval=1s"]
     return Agent(ADDRS[i], args, config=CONFIG)
 
 
@@ -63,7 +64,7 @@ def kill_hard(a):
 agents = [agent(i) for i in range(3)]
 # A client agent: its roles reach the state store through one of the servers (server_link).
 client = Agent("127.0.0.53", ["-data-dir=" + tempfile.mkdtemp(prefix="consul-it-raft-"), "-node=raft-client"] +
-               ["-retry-join=" + a for a in ADDRS], config=CONFIG)
+               ["-retry-join=" + a for a in ADDRS] + ["-retry-interval=1s"], config=CONFIG)
 acked = {}
 try:
     for a in agents:

@@ -21,7 +21,7 @@ RPC_RAFT_MESSAGE = 19
 
 def agent(i):
     args = ["-server", "-bootstrap-expect=3", "-data-dir=" + dirs[i], "-node=snap-%d" % i]
-    args += ["-retry-join=" + a for a in ADDRS if a != ADDRS[i]]
+    args += ["-retry-join=" + a for a in ADDRS if a != ADDRS[i]] + ["-retry-interval=1s"]
     return Agent(ADDRS[i], args, config=CONFIG)
 
 

@@ -1,9 +1,10 @@
-/* crc32c.h: CRC-32C (Castagnoli), the checksum of each commit log record.
+/* crc32c.h: CRC-32C (Castagnoli), the checksum of raftd's log records and state files and of
+ * snapshot files.
  *
  *   uint32_t c = crc32c(0, hdr, 16); c = crc32c(c, payload, len);
  */
-#ifndef RAFTD_CRC32C_H
-#define RAFTD_CRC32C_H
+#ifndef COMMON_CRC32C_H
+#define COMMON_CRC32C_H
 
 #include <stddef.h>
 #include <stdint.h>
