@@ -3,31 +3,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "base64.h"
 #include "buf.h"
 #include "cli.h"
+#include "random.h"
 
 static const char keygen_usage[] = "Usage: consul keygen\n\n"
 				   "  Prints a new random 32-byte key, base64 encoded, for encrypting the\n"
 				   "  agents' gossip traffic (the agent's -encrypt option).\n";
-
-/* Reads len bytes from the kernel's CSPRNG (blocking until it is seeded). 0 or -errno. */
-static int random_bytes(unsigned char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int cmd_keygen(int argc, char **argv)
 {

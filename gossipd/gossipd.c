@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "random.h"
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
@@ -384,7 +385,7 @@ static void op_event_fire(struct gossipd *g, struct rpc_req *req, yajl_val args)
 		goto out;
 	}
 	uint8_t rnd[16];
-	keyring_random(rnd, sizeof rnd);
+	random_bytes(rnd, sizeof rnd);
 	user_event_new_id(&ev, rnd);
 	ev.name = (char *)name;
 	ev.payload = (uint8_t *)payload.data;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -354,20 +353,4 @@ enum keyring_err keyring_load(struct keyring *k, const char *path)
 	enum keyring_err e = len == sizeof text ? KEYRING_BAD_FILE : keyring_from_json(k, text, len);
 	explicit_bzero(text, sizeof text);
 	return e;
-}
-
-int keyring_random(void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }

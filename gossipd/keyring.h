@@ -9,11 +9,11 @@
  *   struct keyring k; keyring_init(&k);
  *   uint8_t key[KEYRING_KEY_LEN];
  *   if (keyring_key_parse(cfg->encrypt, key) == KEYRING_OK) keyring_install(&k, key);
- *   uint8_t nonce[KEYRING_NONCE_LEN]; getrandom(nonce, sizeof nonce, 0);   // the shell's job
+ *   uint8_t nonce[KEYRING_NONCE_LEN]; random_bytes(nonce, sizeof nonce);     // the shell's job (random.h)
  *   keyring_encrypt(&k, nonce, pkt, len, &out);
  *   if ((e = keyring_decrypt(&k, data, n, &plain)) != KEYRING_OK) count keyring_err_name(e);
  *
- * Pure apart from keyring_load / keyring_save (files) and keyring_random (getrandom). */
+ * Pure apart from keyring_load / keyring_save (files). */
 #ifndef GOSSIPD_KEYRING_H
 #define GOSSIPD_KEYRING_H
 
@@ -84,7 +84,7 @@ enum keyring_err keyring_use(struct keyring *k, const uint8_t key[KEYRING_KEY_LE
 enum keyring_err keyring_remove(struct keyring *k, const uint8_t key[KEYRING_KEY_LEN]);
 
 /* Appends [version][nonce][AES-256-GCM(plain) under the primary key][tag] to out. The nonce
- * must be fresh random bytes for every call (keyring_random, or the test's own). */
+ * must be fresh random bytes for every call (random_bytes, or the test's own). */
 enum keyring_err keyring_encrypt(const struct keyring *k, const uint8_t nonce[KEYRING_NONCE_LEN],
 				 const void *plain, size_t len, struct buf *out);
 /* Appends the plaintext of an authentic packet to out (the primary key is tried first); on any
@@ -100,7 +100,5 @@ enum keyring_err keyring_save(const struct keyring *k, const char *path);
 /* Reads the file; KEYRING_IO with errno set (ENOENT when there is none), k unchanged on error. */
 enum keyring_err keyring_load(struct keyring *k, const char *path);
 
-/* Fills buf with len random bytes from getrandom(). 0 or -errno. */
-int keyring_random(void *buf, size_t len);
 
 #endif

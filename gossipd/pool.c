@@ -1,6 +1,7 @@
 /* pool.c: a gossip pool's packets, timer and the dispatch of the core's obligations. Streams
  * are in pool_stream.c. */
 #include "pool.h"
+#include "random.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -104,7 +105,7 @@ const struct buf *pool_seal_message(struct pool *p, const struct swim_msg *m, si
 		return &p->scratch;
 	uint8_t nonce[KEYRING_NONCE_LEN];
 	buf_reset(&p->sealed);
-	if (keyring_random(nonce, sizeof nonce) < 0 ||
+	if (random_bytes(nonce, sizeof nonce) < 0 ||
 	    keyring_encrypt(p->keyring, nonce, p->scratch.data, p->scratch.len, &p->sealed) != KEYRING_OK) {
 		log_warnx("%s: cannot encrypt a message", p->label);
 		return NULL;
@@ -273,7 +274,7 @@ struct pool *pool_open(struct ev_loop *loop, const struct pool_params *pp, pool_
 	buf_init(&p->sealed);
 	p->udp_fd = p->tcp_fd = -1;
 	uint64_t seed;
-	if (keyring_random(&seed, sizeof seed) < 0)
+	if (random_bytes(&seed, sizeof seed) < 0)
 		seed = pool_now_ms() ^ (uint64_t)getpid();
 	p->swim = swim_new(pp->swim, pp->name, pp->advertise_addr, (uint16_t)pp->port, 1, pp->tags, pp->ntags,
 			   seed);
