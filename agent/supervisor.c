@@ -34,6 +34,8 @@
 /* A child that ran this long before dying gets its backoff reset. */
 #define HEALTHY_RUN_S 10.0
 #define STOP_TIMEOUT_S 5.0
+/* Consul's wait for a graceful leave after a stop signal before it exits anyway. */
+#define GRACEFUL_LEAVE_TIMEOUT_S 15.0
 /* `consul reload`s that arrive while one runs wait for the next, which answers them all. */
 #define RELOAD_WAITERS 8
 
@@ -60,6 +62,7 @@ struct reload_batch {
 
 struct agent {
 	struct ev_loop *loop;
+	pid_t pid; /* the supervisor's: a role forked after it died must not run */
 	struct config cfg;
 	int flag_argc;
 	char **flag_argv; /* the agent's flags, plus -data-dir for -dev: what every child gets */
@@ -67,9 +70,10 @@ struct agent {
 	struct child children[MAX_ROLES];
 	size_t nchildren;
 	bool stopping;
+	bool leaving;   /* a stop signal asked gossipd to leave; the others serve until it has */
 	int exit_code;
 	ev_signal sigint, sigterm, sighup;
-	ev_timer stop_timer;
+	ev_timer stop_timer, leave_timer;
 	struct rpc_server *control;
 	/* `consul reload` asks checkd to apply the new definitions first (CHECKD_RELOAD), so a
 	 * definition that does not validate fails the reload with its reason. */
@@ -91,11 +95,25 @@ static size_t children_running(const struct agent *a)
 	return n;
 }
 
-static void agent_stop(struct agent *a, int exit_code)
+static struct child *child_by_name(struct agent *a, const char *name)
+{
+	for (size_t i = 0; i < a->nchildren; i++)
+		if (strcmp(a->children[i].role->name, name) == 0)
+			return &a->children[i];
+	return NULL;
+}
+
+/* Stops every role: gossipd with gossip_signo, which decides whether it leaves (the stop
+ * signal forwarded: it applies Consul's rule as the supervisor did; SIGTERM after a
+ * `consul leave`, when it has left already; SIGKILL when the agent fails, which must look
+ * like a crash to the cluster, never like a leave), the others with SIGTERM. */
+static void agent_stop(struct agent *a, int exit_code, int gossip_signo)
 {
 	if (a->stopping)
 		return;
 	a->stopping = true;
+	a->leaving = false;
+	ev_timer_stop(a->loop, &a->leave_timer);
 	a->exit_code = exit_code;
 	/* checkd goes too: no reload will be asked of it, and its link closing is expected. */
 	if (a->reload_pending) {
@@ -111,11 +129,47 @@ static void agent_stop(struct agent *a, int exit_code)
 		struct child *c = &a->children[i];
 		ev_timer_stop(a->loop, &c->restart_timer);
 		if (c->pid > 0)
-			kill(c->pid, SIGTERM);
+			kill(c->pid, strcmp(c->role->name, "gossipd") == 0 ? gossip_signo : SIGTERM);
 	}
 	ev_timer_start(a->loop, &a->stop_timer);
 	if (children_running(a) == 0)
 		ev_break(a->loop, EVBREAK_ALL);
+}
+
+/* A graceful stop: gossipd leaves (it got the signal and applies the same rule) while the
+ * other roles keep serving; the agent stops once it has left (gossip_left). */
+static void agent_leave_then_stop(struct agent *a, int signo)
+{
+	struct child *g = child_by_name(a, "gossipd");
+	if (!g || g->pid <= 0) {
+		log_error("error on leave: the gossip role is not running");
+		agent_stop(a, 1, SIGKILL);
+		return;
+	}
+	log_info("Gracefully shutting down agent...");
+	a->leaving = true;
+	kill(g->pid, signo);
+	ev_timer_start(a->loop, &a->leave_timer);
+}
+
+/* gossipd ended during a graceful stop: its status says whether the leave was made. */
+static void gossip_left(struct agent *a, int wait_status)
+{
+	a->leaving = false;
+	if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {
+		log_info("Graceful exit completed");
+		agent_stop(a, 0, SIGTERM);
+	} else {
+		log_error("error on leave: the gossip role ended without leaving");
+		agent_stop(a, 1, SIGKILL);
+	}
+}
+
+static void leave_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct agent *a = w->data;
+	log_info("Timeout on graceful leave. Exiting");
+	agent_stop(a, 1, SIGKILL);
 }
 
 static void stop_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -146,6 +200,10 @@ static void child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	char how[96];
 	describe_exit(w->rstatus, how, sizeof how);
 	c->pid = 0;
+	if (a->leaving && strcmp(c->role->name, "gossipd") == 0) {
+		gossip_left(a, w->rstatus);
+		return;
+	}
 	if (a->stopping) {
 		log_debug("%s stopped (%s)", c->role->binary, how);
 		if (children_running(a) == 0)
@@ -164,7 +222,7 @@ static void child_exit_cb(struct ev_loop *loop, ev_child *w, int revents)
 	double ran_s = ev_now(loop) - c->started_at;
 	if (c->first_run && ran_s < STARTUP_GRACE_S && WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) != 0) {
 		log_error("%s failed to start (%s); its reason is logged above", c->role->binary, how);
-		agent_stop(a, 1);
+		agent_stop(a, 1, SIGKILL);
 		return;
 	}
 	if (WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0) {
@@ -192,9 +250,13 @@ static void child_exec(struct child *c)
 {
 	struct agent *a = c->agent;
 	/* Its own process group, so a terminal's ^C reaches only the supervisor, which then
-	 * stops the roles in order; and death with the supervisor, so none is orphaned. */
+	 * stops the roles in order. And death with the supervisor, at once and by SIGKILL: a
+	 * crashed agent must look failed to the cluster, never left, and free its ports for the
+	 * next start (a SIGTERM would make a client's gossipd leave first). */
 	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != a->pid)
+		_exit(127); /* the supervisor died before the line above */
 	/* The supervisor's handlers came along with the fork: a SIGTERM sent to this pid before
 	 * the exec would be caught by them and lost, leaving a role that never stops. Signals are
 	 * blocked across the fork (child_start); back to the defaults, a pending one acts now.
@@ -435,15 +497,40 @@ static void agent_reload(struct agent *a, struct rpc_req *req)
 		reload_start(a);
 }
 
+/* The operator-facing lines below are Consul's words (scripts grep them), with Go's names. */
+static const char *go_signal_name(int signo)
+{
+	return signo == SIGINT ? "interrupt" : signo == SIGTERM ? "terminated" : strsignal(signo);
+}
+
+/* SIGINT and SIGTERM, as Consul's agent command handles them: leave first when the rule for
+ * that signal says so (exit 0 once left), else exit 1 at once; a second signal during the
+ * leave exits 1 at once. */
+static void stop_signal(struct agent *a, int signo)
+{
+	if (a->leaving) {
+		log_info("Caught second signal, Exiting: signal=%s", go_signal_name(signo));
+		agent_stop(a, 1, signo); /* gossipd, leaving, ends at once on a second signal */
+		return;
+	}
+	if (a->stopping)
+		return;
+	log_info("Caught: signal=%s", go_signal_name(signo));
+	if (!config_leaves_on_signal(&a->cfg, signo)) {
+		log_info("Graceful shutdown disabled. Exiting");
+		agent_stop(a, 1, signo);
+		return;
+	}
+	agent_leave_then_stop(a, signo);
+}
+
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct agent *a = w->data;
-	if (w->signum == SIGHUP) {
+	if (w->signum == SIGHUP)
 		agent_reload(a, NULL);
-		return;
-	}
-	log_info("caught signal: %s", strsignal(w->signum));
-	agent_stop(a, 0);
+	else
+		stop_signal(a, w->signum);
 }
 
 static void control_cb(void *arg, struct rpc_req *req, unsigned op, const char *args, size_t len)
@@ -454,8 +541,9 @@ static void control_cb(void *arg, struct rpc_req *req, unsigned op, const char *
 		agent_reload(a, req);
 		break;
 	case RPC_CONTROL_SHUTDOWN:
+		/* After `consul leave`: gossipd has left, and a SIGTERM now just ends it. */
 		rpc_reply_simple(req, 200, 1, "", 0);
-		agent_stop(a, 0);
+		agent_stop(a, 0, SIGTERM);
 		break;
 	default:
 		rpc_reply_simple(req, 400, 1, "unknown request", 15);
@@ -589,7 +677,9 @@ int agent_main(int argc, char **argv)
 	ev_signal_start(a.loop, &a.sigterm);
 	ev_signal_start(a.loop, &a.sighup);
 	ev_timer_init(&a.stop_timer, stop_timeout_cb, STOP_TIMEOUT_S, 0);
-	a.stop_timer.data = &a;
+	ev_timer_init(&a.leave_timer, leave_timeout_cb, GRACEFUL_LEAVE_TIMEOUT_S, 0);
+	a.stop_timer.data = a.leave_timer.data = &a;
+	a.pid = getpid();
 
 	char *run_dir = config_run_path(&a.cfg, "");
 	int rc_run = mkdir_p(run_dir, 0700);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <limits.h>
@@ -43,6 +44,7 @@ enum kind {
 	K_ENCRYPT,   /* char *, base64 of a 16, 24 or 32 byte key */
 	K_LOG_LEVEL, /* enum log_level */
 	K_BOOL,      /* bool */
+	K_OPT_BOOL,  /* int: -1 until set (config_finish picks the default), then 0 or 1 */
 	K_INT,       /* int within [min, max] */
 	K_U32,       /* uint32_t within [min, max] */
 	K_U64,       /* uint64_t within [min, max] */
@@ -131,6 +133,8 @@ static const struct field top_fields[] = {
 	FIELD("retry_interval", K_DUR_MS, retry_interval_ms),
 	NUM("retry_max", K_INT, retry_max, 0, INT_MAX),
 	FIELD("rejoin_after_leave", K_BOOL, rejoin_after_leave),
+	FIELD("leave_on_terminate", K_OPT_BOOL, leave_on_terminate),
+	FIELD("skip_leave_on_interrupt", K_OPT_BOOL, skip_leave_on_interrupt),
 	FIELD("reconnect_timeout", K_DUR_MS, reconnect_timeout_ms),
 	FIELD("encrypt", K_ENCRYPT, encrypt),
 	FIELD("enable_script_checks", K_BOOL, enable_script_checks),
@@ -151,8 +155,7 @@ static const struct field top_fields[] = {
 	FIELD("raft_snapshot_interval", K_DUR_MS, snapshot_interval_ms),
 	FIELD("discovery_max_stale", K_DUR_MS, discovery_max_stale_ms),
 	/* Consul keys that are accepted so existing config files load, but do nothing here. */
-	IGNORE("ui"), IGNORE("ui_config"), IGNORE("leave_on_terminate"),
-	IGNORE("skip_leave_on_interrupt"), IGNORE("disable_update_check"), IGNORE("telemetry"),
+	IGNORE("ui"), IGNORE("ui_config"), IGNORE("disable_update_check"), IGNORE("telemetry"),
 	IGNORE("node_meta"), IGNORE("log_file"), IGNORE("log_json"), IGNORE("enable_syslog"),
 	IGNORE("disable_remote_exec"), IGNORE("disable_host_node_id"), IGNORE("enable_debug"),
 	IGNORE("acl"), IGNORE("connect"), IGNORE("primary_datacenter"), IGNORE("autopilot"),
@@ -604,10 +607,13 @@ static int set_value(const struct source *src, const struct field *f, yajl_val v
 	case K_LOG_LEVEL:
 		return set_string_kind(src, f, v, path);
 	case K_BOOL:
+	case K_OPT_BOOL:
 		if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
 			return fail(src, path, "expected a boolean");
-		if (src->apply)
+		if (src->apply && f->kind == K_BOOL)
 			*(bool *)((char *)src->cfg + f->off) = YAJL_IS_TRUE(v);
+		else if (src->apply)
+			*(int *)((char *)src->cfg + f->off) = YAJL_IS_TRUE(v);
 		return 0;
 	case K_INT:
 	case K_U32:
@@ -1100,6 +1106,7 @@ static int config_defaults(struct config *cfg, bool dev)
 	cfg->ae_interval_ms = 60000;
 	cfg->check_reap_interval_ms = 30000;
 	cfg->check_deregister_interval_min_ms = 60000;
+	cfg->leave_on_terminate = cfg->skip_leave_on_interrupt = -1;
 	const char *bind = "0.0.0.0";
 	if (dev) {
 		/* consul agent -dev: a single server that elects itself, reachable only locally. */
@@ -1345,6 +1352,12 @@ static int config_finish(struct config *cfg, char *err, size_t err_len)
 		snprintf(err, err_len, "'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive");
 		return -1;
 	}
+	/* Consul's defaults hang on the mode: servers stay in the cluster on either signal, client
+	 * agents leave on both. */
+	if (cfg->leave_on_terminate < 0)
+		cfg->leave_on_terminate = !cfg->server;
+	if (cfg->skip_leave_on_interrupt < 0)
+		cfg->skip_leave_on_interrupt = cfg->server;
 	if (cfg->advertise_addr == NULL) {
 		char picked[INET6_ADDRSTRLEN];
 		const char *adv = cfg->bind_addr;
@@ -1367,6 +1380,15 @@ nomem:
 }
 
 /* ---------------------------------------------------------------- the API */
+
+bool config_leaves_on_signal(const struct config *cfg, int signo)
+{
+	if (signo == SIGINT)
+		return cfg->skip_leave_on_interrupt == 0;
+	if (signo == SIGTERM)
+		return cfg->leave_on_terminate == 1;
+	return false;
+}
 
 int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err_len)
 {

@@ -75,6 +75,8 @@ struct config {
 	uint64_t retry_interval_ms;    /* -retry-interval / retry_interval; default 30s */
 	int retry_max;                 /* -retry-max / retry_max; default 0 = forever */
 	bool rejoin_after_leave;       /* -rejoin / rejoin_after_leave */
+	int leave_on_terminate;        /* leave_on_terminate; default: on for clients, off for servers */
+	int skip_leave_on_interrupt;   /* skip_leave_on_interrupt; default: on for servers, off for clients */
 	uint64_t reconnect_timeout_ms; /* reconnect_timeout; default 72h: failed members are reaped after it */
 	char *encrypt;                 /* -encrypt / encrypt (base64 key) */
 
@@ -136,6 +138,10 @@ int config_load_capture(struct config *cfg, int argc, char **argv, struct buf *b
  * the file system. A file the bundle lacks is an error naming it. */
 int config_load_bundle(struct config *cfg, int argc, char **argv, const char *bundle, size_t len, char *err,
 		       size_t err_len);
+/* Consul's rule for a stop signal: whether the agent leaves the cluster before it exits
+ * (SIGINT unless skip_leave_on_interrupt, SIGTERM when leave_on_terminate). The supervisor
+ * and a gossipd run alone under systemd both ask it, so they agree. */
+bool config_leaves_on_signal(const struct config *cfg, int signo);
 /* Prints the agent's flags, one per line, for -h. */
 void config_usage(FILE *out);
 /* Path of a file under data_dir/run (sockets); caller frees. */

@@ -6,7 +6,9 @@
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -50,6 +52,11 @@ void priv_drop(const char *user)
 		log_debug("no \"consul\" user: keeping root (set -user to drop privileges)");
 		return;
 	}
+	/* Changing credentials clears the parent-death signal (prctl(2)): keep it, or a role would
+	 * outlive a supervisor that crashed after the drop. */
+	int death_signo = 0;
+	pid_t parent = getppid();
+	prctl(PR_GET_PDEATHSIG, &death_signo);
 	if (setgroups(1, &gid) < 0)
 		fatal("setgroups to gid %u", (unsigned)gid);
 	if (setresgid(gid, gid, gid) < 0)
@@ -59,5 +66,10 @@ void priv_drop(const char *user)
 	/* If root can be regained, the drop did not happen. */
 	if (setuid(0) == 0)
 		fatalx("still able to regain root after dropping to uid %u", (unsigned)uid);
+	if (death_signo) {
+		prctl(PR_SET_PDEATHSIG, death_signo);
+		if (getppid() != parent)
+			raise(death_signo); /* the parent died while the signal was not armed */
+	}
 	log_debug("running as uid %u gid %u", (unsigned)uid, (unsigned)gid);
 }

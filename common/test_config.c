@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -171,6 +172,37 @@ static void test_dev_defaults(void **state)
 
 	/* -dev=false is not dev: it needs a data dir. */
 	assert_load_error("data_dir cannot be empty", "-dev=false");
+}
+
+/* Consul's leave-on-signal defaults hang on the mode; a file's value wins either way. */
+static void test_leave_on_signal(void **state)
+{
+	struct config cfg;
+	assert_int_equal(load(&cfg, "-dev", NULL), 0);
+	assert_false(config_leaves_on_signal(&cfg, SIGINT));
+	assert_false(config_leaves_on_signal(&cfg, SIGTERM));
+	config_free(&cfg);
+	assert_int_equal(load(&cfg, data_flag(), NULL), 0);  /* a client */
+	assert_true(config_leaves_on_signal(&cfg, SIGINT));
+	assert_true(config_leaves_on_signal(&cfg, SIGTERM));
+	assert_false(config_leaves_on_signal(&cfg, SIGHUP));
+	config_free(&cfg);
+
+	char flag[600], want[900];
+	snprintf(flag, sizeof flag, "-config-file=%s", tmp_path(1, "leave.json"));
+	write_file("leave.json", "{\"leave_on_terminate\": true, \"skip_leave_on_interrupt\": false}");
+	assert_int_equal(load(&cfg, "-dev", flag, NULL), 0);
+	assert_true(config_leaves_on_signal(&cfg, SIGINT));
+	assert_true(config_leaves_on_signal(&cfg, SIGTERM));
+	config_free(&cfg);
+	write_file("leave.json", "{\"leave_on_terminate\": false, \"skip_leave_on_interrupt\": true}");
+	assert_int_equal(load(&cfg, data_flag(), flag, NULL), 0);
+	assert_false(config_leaves_on_signal(&cfg, SIGINT));
+	assert_false(config_leaves_on_signal(&cfg, SIGTERM));
+	config_free(&cfg);
+	write_file("leave.json", "{\"leave_on_terminate\": \"yes\"}");
+	snprintf(want, sizeof want, "config %s: \"leave_on_terminate\": expected a boolean", tmp_path(1, "leave.json"));
+	assert_load_error(want, "-dev", flag);
 }
 
 static void test_flag_forms(void **state)
@@ -586,6 +618,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dev_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flag_forms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_on_signal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flag_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_merge_in_order, setup, teardown),

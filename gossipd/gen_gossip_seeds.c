@@ -25,6 +25,7 @@ static void add_updates(struct swim_msg *m)
 	add(m, (struct swim_update){.type = SWIM_UPD_SUSPECT, .incarnation = 2, .node = "client-1", .from = "server-1"});
 	add(m, (struct swim_update){.type = SWIM_UPD_DEAD, .incarnation = 2, .node = "client-2", .from = "server-1"});
 	add(m, (struct swim_update){.type = SWIM_UPD_LEAVE, .incarnation = 5, .node = "client-3", .from = "client-3"});
+	add(m, (struct swim_update){.type = SWIM_UPD_PRUNE, .incarnation = 6, .node = "client-4", .from = "server-1"});
 	add(m, (struct swim_update){.type = SWIM_UPD_USER_EVENT, .from = "server-1", .event_name = "deploy",
 				    .payload = (const uint8_t *)"v2", .payload_len = 2, .ltime = 9, .coalesce = true});
 }

@@ -252,8 +252,9 @@ static void op_join(struct gossipd *g, struct rpc_req *req, yajl_val args)
 
 /* ---- leave ---- */
 
-/* Frees what the process holds, so that leak checkers see a clean exit. */
-static void gossipd_exit(struct gossipd *g)
+/* Frees what the process holds, so that leak checkers see a clean exit. Consul's exit
+ * status: 0 after a leave, 1 when the agent stops without one. */
+static void gossipd_exit(struct gossipd *g, int status)
 {
 	rpc_client_free(g->check);
 	rpc_server_free(g->server);  /* abandons held requests: their waiters go with them */
@@ -271,7 +272,7 @@ static void gossipd_exit(struct gossipd *g)
 	free(g->snapshot_path);
 	free(g->keyring_path);
 	config_free(&g->cfg);
-	exit(0);
+	exit(status);
 }
 
 static void leave_done(struct gossipd *g)
@@ -286,7 +287,7 @@ static void leave_done(struct gossipd *g)
 		free(lr);
 	}
 	if (g->exit_after_leave)
-		gossipd_exit(g);
+		gossipd_exit(g, 0);
 }
 
 static void pool_left_cb(void *arg)
@@ -350,15 +351,16 @@ static void op_force_leave(struct gossipd *g, struct rpc_req *req, yajl_val args
 		reply_text(req, 400, "WAN gossip is available on servers only");
 		return;
 	}
-	int rc = pool_force_leave(p, node);
+	bool prune = json_is_true(json_get(args, "prune"));
+	int rc = pool_force_leave(p, node, prune);
 	if (rc == -ENOENT) {
 		char msg[SWIM_NAME_MAX + 32];
 		snprintf(msg, sizeof msg, "Unknown node: %s", node);
 		reply_text(req, 404, msg);
 		return;
 	}
-	/* A member that is not failed refutes the accusation itself; Consul answers 200 too. */
-	log_info("serf: force-leave of %s%s", node, rc == -EINVAL ? " (not failed: ignored)" : "");
+	/* A live member is only marked leaving, and refutes it: Consul answers 200 all the same. */
+	log_info("serf: force-leave of %s%s", node, prune ? " (prune)" : "");
 	rpc_reply_simple(req, 200, 1, "", 0);
 }
 
@@ -657,21 +659,27 @@ static void rejoin_from_snapshot(struct gossipd *g)
 
 /* ---- signals ---- */
 
-static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
+/* SIGINT and SIGTERM, from the supervisor (which forwards the operator's signal, so the rule
+ * below decides for the whole agent) or from systemd when the role runs alone: Consul's
+ * leave_on_terminate and skip_leave_on_interrupt choose whether to leave first, and a
+ * second signal during the leave ends it at once. */
+static void stop_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	(void)loop, (void)revents;
 	struct gossipd *g = w->data;
-	/* Consul's leave_on_terminate: on by default for client agents only. */
-	if (!g->cfg.server && !g->leaving) {
-		g->exit_after_leave = true;
-		start_leave(g);
-		return;
+	if (g->left)
+		gossipd_exit(g, 0);
+	if (g->exit_after_leave) {
+		log_info("caught second signal (%s): exiting without waiting for the leave", strsignal(w->signum));
+		gossipd_exit(g, 1);
 	}
-	if (g->leaving && !g->left) {
-		g->exit_after_leave = true;  /* once the leave has spread */
-		return;
+	if (!config_leaves_on_signal(&g->cfg, w->signum)) {
+		log_info("caught signal: %s: graceful shutdown disabled, exiting without a leave", strsignal(w->signum));
+		gossipd_exit(g, 1);
 	}
-	gossipd_exit(g);
+	log_info("caught signal: %s: gracefully leaving the cluster", strsignal(w->signum));
+	g->exit_after_leave = true;  /* once the leave has spread (or a `consul leave` started it) */
+	start_leave(g);
 }
 
 /* ---- start ---- */
@@ -749,9 +757,11 @@ int main(int argc, char **argv)
 	g.snapshot_timer.data = &g;
 	ev_init(&g.retry_timer, retry_timer_cb);
 	g.retry_timer.data = &g;
-	ev_signal_init(&g.sigterm, sigterm_cb, SIGTERM);
-	g.sigterm.data = &g;
+	ev_signal_init(&g.sigterm, stop_signal_cb, SIGTERM);
+	ev_signal_init(&g.sigint, stop_signal_cb, SIGINT);
+	g.sigterm.data = g.sigint.data = &g;
 	ev_signal_start(g.loop, &g.sigterm);
+	ev_signal_start(g.loop, &g.sigint);
 
 	if (g.cfg.data_dir && !g.cfg.dev) {
 		char dir[PATH_MAX];

@@ -35,7 +35,7 @@ struct gossipd {
 	struct waiter *waiters;       /* blocking MEMBERS / EVENT_LIST */
 	bool leaving;
 	bool left;                    /* our leave has spread (or timed out) */
-	bool exit_after_leave;        /* SIGTERM on a client: leave, then exit */
+	bool exit_after_leave;        /* a stop signal asked for a leave: exit once it is done */
 	int pools_leaving;
 	struct leave_req *leave_reqs;
 	ev_timer leave_timer;
@@ -43,7 +43,7 @@ struct gossipd {
 	ev_timer snapshot_timer;
 	ev_timer retry_timer;
 	int retry_attempts;
-	ev_signal sigterm;
+	ev_signal sigterm, sigint;
 	struct keyring_wait *keyring_waits;
 };
 

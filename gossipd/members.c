@@ -137,7 +137,7 @@ static int member_from_info(struct member *mb, const struct swim_member_info *in
 	mb->name = strdup(info->name);
 	mb->addr = strdup(info->addr);
 	mb->port = info->port;
-	mb->status = serf_status(info->state);
+	mb->status = info->leaving ? MEMBER_LEAVING : serf_status(info->state);
 	if (!mb->name || !mb->addr)
 		return -ENOMEM;
 	size_t pos = 0;

@@ -375,11 +375,11 @@ void pool_leave(struct pool *p, pool_left_fn on_left, void *arg)
 	swim_out_free(&o);
 }
 
-int pool_force_leave(struct pool *p, const char *name)
+int pool_force_leave(struct pool *p, const char *name, bool prune)
 {
 	struct swim_out o;
 	swim_out_init(&o);
-	int rc = swim_force_leave(p->swim, pool_now_ms(), name, &o);
+	int rc = swim_force_leave(p->swim, pool_now_ms(), name, prune, &o);
 	pool_flush(p, &o, NULL);
 	swim_out_free(&o);
 	return rc;

@@ -62,8 +62,8 @@ void pool_join(struct pool *p, const struct swim_addr *addr, pool_contact_fn on_
 /* Graceful leave; on_left runs exactly once, when swim_leave_propagated says so (the caller
  * bounds the wait). */
 void pool_leave(struct pool *p, pool_left_fn on_left, void *arg);
-/* swim_force_leave on this pool: 0, -ENOENT, -EINVAL. */
-int pool_force_leave(struct pool *p, const char *name);
+/* swim_force_leave on this pool: 0 or -ENOENT. */
+int pool_force_leave(struct pool *p, const char *name, bool prune);
 /* swim_set_tags / swim_user_event on this pool, with the results sent. */
 int pool_set_tags(struct pool *p, const struct swim_tag *tags, size_t ntags);
 int pool_user_event(struct pool *p, const char *name, const uint8_t *payload, size_t len);

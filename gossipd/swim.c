@@ -16,6 +16,7 @@ struct swim_member {
 	uint32_t incarnation;
 	enum swim_state state;
 	uint64_t state_change_ms;
+	bool leave_intent;            /* Serf's "leaving": a force-leave named it while alive */
 	uint32_t hash;
 	size_t table_pos;             /* index in s->members */
 	size_t suspect_pos;           /* index in s->suspects while suspect */
@@ -193,6 +194,8 @@ static void set_state(struct swim *s, struct swim_member *m, enum swim_state st,
 	s->count[st]++;
 	m->state = st;
 	m->state_change_ms = now_ms;
+	if (st == SWIM_DEAD || st == SWIM_LEFT)
+		m->leave_intent = false;
 }
 
 /* Adds a member from its alive record, at a random place in the probe order (memberlist: so the
@@ -508,7 +511,8 @@ static void alive_node(struct swim *s, uint64_t now_ms, struct swim_update *a, b
 	if (rebroadcast)
 		broadcast(s, a);
 	enum swim_state old_state = m->state;
-	bool changed = !same_tags(m->info, a) || new_addr;
+	bool changed = !same_tags(m->info, a) || new_addr || m->leave_intent;
+	m->leave_intent = false; /* a newer alive record is the member's refutation */
 	swim_update_unref(m->info);
 	m->info = swim_update_ref(a);
 	m->incarnation = a->incarnation;
@@ -599,15 +603,19 @@ static void dead_node(struct swim *s, uint64_t now_ms, const char *node, uint32_
 	else
 		broadcast_fact(s, SWIM_UPD_DEAD, node, inc, from);
 	m->incarnation = inc;
-	bool left = !strcmp(node, from);
+	/* Serf: a member marked leaving that then fails has left */
+	bool left = !strcmp(node, from) || m->leave_intent;
 	set_state(s, m, left ? SWIM_LEFT : SWIM_DEAD, now_ms);
 	if (!left)
 		s->stats.deaths_declared++;
 	emit(s, out, left ? SWIM_EV_LEAVE : SWIM_EV_FAILED, m);
 }
 
-/* Serf's leave: a graceful leave (from the member) or a force-leave (of a failed member) makes
- * it left; about ourselves while we are not leaving, it is refuted. */
+/* Serf's leave intent. From the member itself it is a graceful leave: left. About a failed
+ * member (force-leave) it makes it left. About a member that is alive (a force-leave of a
+ * live node) it only marks it leaving, as Serf does: the member refutes with a newer
+ * incarnation, whose alive record clears the mark (alive_node), and it stays in the cluster.
+ * About ourselves while we are not leaving, it is refuted. */
 static void leave_node(struct swim *s, uint64_t now_ms, const char *node, uint32_t inc, const char *from,
 		       struct swim_update *u, struct swim_out *out)
 {
@@ -618,13 +626,45 @@ static void leave_node(struct swim *s, uint64_t now_ms, const char *node, uint32
 		refute(s, inc);
 		return;
 	}
+	bool intent_only = strcmp(node, from) != 0 && m->state != SWIM_DEAD;
+	if (intent_only && m->leave_intent && inc == m->incarnation)
+		return; /* heard already: gossip it no further */
 	if (u)
 		broadcast(s, u);
 	else
 		broadcast_fact(s, SWIM_UPD_LEAVE, node, inc, from);
 	m->incarnation = inc;
+	if (intent_only) {
+		m->leave_intent = true;
+		emit(s, out, SWIM_EV_UPDATE, m);
+		return;
+	}
 	set_state(s, m, SWIM_LEFT, now_ms);
 	emit(s, out, SWIM_EV_LEAVE, m);
+}
+
+/* Serf's prune (force-leave -prune): a failed or left member is made left, then forgotten, and
+ * the fact gossiped on; a live one is only marked leaving (leave_node). Nothing is gossiped
+ * about a name we do not know, which is what ends the spreading. */
+static void prune_node(struct swim *s, uint64_t now_ms, const char *node, uint32_t inc, const char *from,
+		       struct swim_update *u, struct swim_out *out)
+{
+	struct swim_member *m = member_find(s, node);
+	if (!m || m == s->self || inc < m->incarnation)
+		return;
+	if (m->state == SWIM_ALIVE || m->state == SWIM_SUSPECT) {
+		leave_node(s, now_ms, node, inc, from, NULL, out);
+		return;
+	}
+	if (m->state == SWIM_DEAD)
+		leave_node(s, now_ms, node, inc, node, NULL, out);
+	if (u)
+		broadcast(s, u);
+	else
+		broadcast_fact(s, SWIM_UPD_PRUNE, node, inc, from);
+	emit(s, out, SWIM_EV_REAP, m);
+	member_remove(s, m);
+	recount_members(s, now_ms);
 }
 
 static void user_event(struct swim *s, struct swim_update *u, struct swim_out *out)
@@ -656,6 +696,9 @@ static void apply_update(struct swim *s, uint64_t now_ms, struct swim_update *u,
 		break;
 	case SWIM_UPD_USER_EVENT:
 		user_event(s, u, out);
+		break;
+	case SWIM_UPD_PRUNE:
+		prune_node(s, now_ms, u->node, u->incarnation, u->from, u, out);
 		break;
 	}
 }
@@ -1146,16 +1189,21 @@ bool swim_leave_propagated(const struct swim *s)
 	return s->leaving && (s->queue.watch_done || s->count[SWIM_ALIVE] + s->count[SWIM_SUSPECT] == 0);
 }
 
-int swim_force_leave(struct swim *s, uint64_t now_ms, const char *name, struct swim_out *out)
+int swim_force_leave(struct swim *s, uint64_t now_ms, const char *name, bool prune, struct swim_out *out)
 {
 	start(s, now_ms, out);
 	struct swim_member *m = member_find(s, name);
 	if (!m)
 		return -ENOENT;
+	if (m == s->self)
+		return 0;
+	if (prune) {
+		prune_node(s, now_ms, m->name, m->incarnation, s->self->name, NULL, out);
+		return 0;
+	}
 	if (m->state == SWIM_LEFT)
 		return 0;
-	if (m->state != SWIM_DEAD)
-		return -EINVAL;
+	/* A live member is only marked leaving, and refutes (leave_node). */
 	leave_node(s, now_ms, m->name, m->incarnation, s->self->name, NULL, out);
 	return 0;
 }
@@ -1250,7 +1298,8 @@ void swim_free(struct swim *s)
 static void member_info(const struct swim_member *m, struct swim_member_info *out)
 {
 	*out = (struct swim_member_info){m->name, m->info->addr, m->info->port, m->info->tags, m->info->tags_len,
-					 m->incarnation, m->state, m->state_change_ms};
+					 m->incarnation, m->state, m->state_change_ms,
+					 m->leave_intent && m->state != SWIM_DEAD};
 }
 
 size_t swim_member_count(const struct swim *s)

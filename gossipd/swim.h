@@ -113,6 +113,7 @@ enum swim_update_type {
 	SWIM_UPD_DEAD = 3,       /* node, incarnation, from: "from declares node failed" */
 	SWIM_UPD_LEAVE = 4,      /* node, incarnation, from: "node left" (graceful or force-leave) */
 	SWIM_UPD_USER_EVENT = 5, /* event_name, payload, ltime, from: a Serf user event */
+	SWIM_UPD_PRUNE = 6,      /* node, incarnation, from: force-leave -prune: "forget node" */
 };
 
 /* One fact, broadcast by gossip. Read-only once made; strings are NUL-terminated and point into
@@ -257,9 +258,10 @@ int swim_join(struct swim *s, uint64_t now_ms, const struct swim_addr *addrs, si
 int swim_leave(struct swim *s, uint64_t now_ms, struct swim_out *out);
 /* True once the leave was sent its full retransmit count, or no alive member remains. */
 bool swim_leave_propagated(const struct swim *s);
-/* Serf's force-leave: a failed member becomes left everywhere. Returns 0, -ENOENT (unknown
- * name) or -EINVAL (member not failed). */
-int swim_force_leave(struct swim *s, uint64_t now_ms, const char *name, struct swim_out *out);
+/* Serf's force-leave: a failed member becomes left everywhere; a live one is marked leaving
+ * everywhere until it refutes. With prune, a failed or left member is also erased from every
+ * member's table (SWIM_EV_REAP). Returns 0 or -ENOENT (unknown name). */
+int swim_force_leave(struct swim *s, uint64_t now_ms, const char *name, bool prune, struct swim_out *out);
 /* New tags for us: a higher incarnation, broadcast, and an update event. 0, -E2BIG, -ENOMEM. */
 int swim_set_tags(struct swim *s, uint64_t now_ms, const struct swim_tag *tags, size_t ntags, struct swim_out *out);
 /* Fires a Serf user event at the current Lamport time. 0, -E2BIG (name/payload too long),
@@ -278,6 +280,7 @@ struct swim_member_info {
 	uint32_t incarnation;
 	enum swim_state state;
 	uint64_t state_change_ms;
+	bool leaving;  /* Serf's "leaving": alive, but a force-leave named it (until it refutes) */
 };
 /* Members known (ourselves included) in table order; the pointers live until the next call
  * that changes s. */

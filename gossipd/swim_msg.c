@@ -149,6 +149,7 @@ static bool update_shape_ok(const struct swim_update *t, size_t node_len, size_t
 	case SWIM_UPD_SUSPECT:
 	case SWIM_UPD_DEAD:
 	case SWIM_UPD_LEAVE:
+	case SWIM_UPD_PRUNE:
 		return node_len > 0 && from_len > 0;
 	case SWIM_UPD_USER_EVENT:
 		return ename_len > 0;
@@ -280,7 +281,7 @@ int swim_msg_validate(const struct swim_msg *m)
 		return -EINVAL;
 	for (size_t i = 0; i < m->nupdates; i++) {
 		const struct swim_update *u = m->updates[i];
-		if (!u || u->type < SWIM_UPD_ALIVE || u->type > SWIM_UPD_USER_EVENT)
+		if (!u || u->type < SWIM_UPD_ALIVE || u->type > SWIM_UPD_PRUNE)
 			return -EINVAL;
 	}
 	for (size_t i = 0; i < m->nstates; i++) {

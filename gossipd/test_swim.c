@@ -301,15 +301,35 @@ static void test_leave_and_force_leave(void **state)
 	/* memberlist's form of it: a dead sent by the member itself */
 	deliver(s, 10, fact(SWIM_UPD_DEAD, "c", 1, "c"), &out);
 	assert_int_equal(state_of(s, "c", NULL), SWIM_LEFT);
-	/* force-leave only moves failed members */
-	assert_int_equal(swim_force_leave(s, 20, "d", &out), -EINVAL);
-	assert_int_equal(swim_force_leave(s, 20, "zz", &out), -ENOENT);
-	deliver(s, 30, fact(SWIM_UPD_DEAD, "d", 1, "b"), &out);
+	/* force-leave of a live member only marks it leaving (Serf), until its refutation */
+	struct swim_member_info info;
+	assert_int_equal(swim_force_leave(s, 20, "d", false, &out), 0);
+	assert_int_equal(state_of(s, "d", NULL), SWIM_ALIVE);
+	assert_int_equal(swim_member_find(s, "d", &info), 0);
+	assert_true(info.leaving);
+	assert_int_equal(count_events(&out, SWIM_EV_UPDATE, "d"), 1);
+	assert_int_equal(count_events(&out, SWIM_EV_LEAVE, "d"), 0);
+	deliver(s, 25, fact(SWIM_UPD_ALIVE, "d", 2, NULL), &out);  /* d refutes */
+	assert_int_equal(swim_member_find(s, "d", &info), 0);
+	assert_false(info.leaving);
+	assert_int_equal(state_of(s, "d", NULL), SWIM_ALIVE);
+	assert_int_equal(swim_force_leave(s, 20, "zz", false, &out), -ENOENT);
+	deliver(s, 30, fact(SWIM_UPD_DEAD, "d", 2, "b"), &out);
 	assert_int_equal(state_of(s, "d", NULL), SWIM_DEAD);
 	swim_out_clear(&out);
-	assert_int_equal(swim_force_leave(s, 40, "d", &out), 0);
+	/* force-leave of a failed member: left */
+	assert_int_equal(swim_force_leave(s, 40, "d", false, &out), 0);
 	assert_int_equal(state_of(s, "d", NULL), SWIM_LEFT);
 	assert_int_equal(count_events(&out, SWIM_EV_LEAVE, "d"), 1);
+	/* -prune of a left member: forgotten, and the fact gossiped on */
+	swim_out_clear(&out);
+	assert_int_equal(swim_force_leave(s, 45, "d", true, &out), 0);
+	assert_int_equal(swim_member_find(s, "d", &info), -ENOENT);
+	assert_int_equal(count_events(&out, SWIM_EV_REAP, "d"), 1);
+	/* a prune heard from another member forgets a failed member too */
+	deliver(s, 46, fact(SWIM_UPD_DEAD, "c", 3, "b"), &out);
+	deliver(s, 47, fact(SWIM_UPD_PRUNE, "c", 3, "b"), &out);
+	assert_int_equal(swim_member_find(s, "c", &info), -ENOENT);
 	/* a leave about us while we stay is refuted */
 	deliver(s, 50, fact(SWIM_UPD_LEAVE, "a", 1, "x"), &out);
 	assert_int_equal(state_of(s, "a", NULL), SWIM_ALIVE);

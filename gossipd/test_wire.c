@@ -46,6 +46,7 @@ static void add_all_updates(struct swim_msg *m)
 	assert_int_equal(swim_msg_add_update(m, fact(SWIM_UPD_SUSPECT, "web-2", 3)), 0);
 	assert_int_equal(swim_msg_add_update(m, fact(SWIM_UPD_DEAD, "web-3", 4)), 0);
 	assert_int_equal(swim_msg_add_update(m, fact(SWIM_UPD_LEAVE, "web-4", 5)), 0);
+	assert_int_equal(swim_msg_add_update(m, fact(SWIM_UPD_PRUNE, "web-5", 6)), 0);
 	assert_int_equal(swim_msg_add_update(m, user_event("deploy", "v1.2.3", 42, true)), 0);
 	assert_int_equal(swim_msg_add_update(m, user_event("empty", "", 0xfffffffffffULL, false)), 0);
 }

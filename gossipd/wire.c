@@ -98,6 +98,7 @@ size_t wire_update_len(const struct swim_update *u)
 	case SWIM_UPD_SUSPECT:
 	case SWIM_UPD_DEAD:
 	case SWIM_UPD_LEAVE:
+	case SWIM_UPD_PRUNE:
 		return 1 + 4 + 1 + strlen(u->node) + 1 + strlen(u->from);
 	case SWIM_UPD_USER_EVENT:
 		return 1 + 1 + 8 + 1 + strlen(u->from) + 1 + strlen(u->event_name) + 2 + u->payload_len;
@@ -119,6 +120,7 @@ static void put_update(struct wr *w, const struct swim_update *u)
 	case SWIM_UPD_SUSPECT:
 	case SWIM_UPD_DEAD:
 	case SWIM_UPD_LEAVE:
+	case SWIM_UPD_PRUNE:
 		put_u32(w, u->incarnation);
 		put_s8(w, u->node, SWIM_NAME_MAX);
 		put_s8(w, u->from, SWIM_NAME_MAX);
@@ -337,6 +339,7 @@ static enum wire_err get_update(struct rd *r, struct swim_update **out)
 	case SWIM_UPD_SUSPECT:
 	case SWIM_UPD_DEAD:
 	case SWIM_UPD_LEAVE:
+	case SWIM_UPD_PRUNE:
 		NEED(get_u32(r, &t.incarnation));
 		TRY(get_s8(r, node, SWIM_NAME_MAX));
 		TRY(get_s8(r, from, SWIM_NAME_MAX));

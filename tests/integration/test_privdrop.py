@@ -1,6 +1,7 @@
 """Started as root with -user, every role drops to that user once its sockets are bound; the
 supervisor alone keeps root; the data dir stays usable; a user that does not exist is fatal."""
 import os
+import signal
 import pwd
 import subprocess
 import tempfile
@@ -54,6 +55,16 @@ with Agent("127.0.0.26", args, config={"service": {"name": "svc", "port": 1}}) a
     with open(a.log_path, "rb") as f:
         log = f.read().decode(errors="replace")
     check("keeping the old configuration" not in log, "no role failed to reload")
+    # Dropping privileges clears the parent-death signal; the roles arm it again, so a crashed
+    # supervisor takes the dropped roles with it.
+    role_pids = list(a.roles().values())
+    os.kill(a.proc.pid, signal.SIGKILL)
+    a.proc.wait(timeout=5)
+
+    def roles_gone():
+        return not [p for p in role_pids if os.path.exists("/proc/%d" % p) and
+                    open("/proc/%d/stat" % p).read().split(") ")[1][0] != "Z"]
+    check(wait_for(roles_gone, 2, 0.01), "after a kill -9 of the supervisor, every dropped role ended")
 
 p = subprocess.run([CONSUL, "agent", "-dev", "-bind=127.0.0.26", "-user=no-such-user-xyz"], capture_output=True,
                    timeout=15)

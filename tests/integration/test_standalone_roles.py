@@ -38,6 +38,17 @@ try:
                                       stderr=subprocess.STDOUT)
     check(wait_for(lambda: probe.http("GET", "/v1/kv/units/a?raw", timeout_s=1)[2] == b"1", 5),
           "httpd reconnects to a restarted raftd, data intact")
+    # systemd stops the gossip unit with SIGTERM: a server does not leave (exit 1, as Consul's
+    # leave_on_terminate default), a client does (exit 0)
+    procs["gossipd"].send_signal(signal.SIGTERM)
+    check(procs["gossipd"].wait(timeout=5) == 1, "a standalone server gossipd exits 1 on SIGTERM, no leave")
+    client_dir = tempfile.mkdtemp(prefix="consul-it-units-")
+    gclient = subprocess.Popen([os.path.join(BUILD, "gossipd", "consul-gossipd"), "-data-dir=" + client_dir,
+                                "-bind=127.0.0.29", "-node=unit-client"], stdout=log, stderr=subprocess.STDOUT)
+    procs["gossipd-client"] = gclient
+    time.sleep(0.3)
+    gclient.send_signal(signal.SIGTERM)
+    check(gclient.wait(timeout=5) == 0, "a standalone client gossipd leaves on SIGTERM and exits 0")
 finally:
     for p in procs.values():
         if p.poll() is None:
