@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gossip_vs_serf.py: our gossip role (consul-gossipd) against HashiCorp's serf agent, side by
-side in one run: 20 agents of each, every agent on its own loopback address (ours on
-127.0.1.1-20, serf on 127.0.1.21-40), both with memberlist's LAN timings.
+side in one run: 20 agents of each (GVS_N=30 for 30), every agent on its own loopback address
+(ours on 127.0.1.1-20, serf on 127.0.1.21-40), both with memberlist's LAN timings.
 
 Per repetition, for each system in turn (the order alternates between repetitions):
   join       every agent but the first joins the first, all at the same instant, through the
@@ -25,7 +25,7 @@ comparison and the ratios use it; (a) is printed alongside.
     python3 bench/gossip_vs_serf.py [BUILD_DIR] [REPS]
 
 Not part of the test suite. Every wait is bounded; every process is killed by PID at the end,
-also on errors or Ctrl-C. Takes about 3 minutes with 3 repetitions (GVS_IDLE_S shortens the idle window;
+also on errors or Ctrl-C. Takes about 3 minutes with 3 repetitions (GVS_IDLE_S shortens the idle window; GVS_N sets the agents per system;
 GVS_SERF_TAGS=none runs serf without Consul's tags).
 """
 import calendar
@@ -47,7 +47,10 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build")
 REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-N = 20
+# Agents per system (GVS_N, up to 120: ours on 127.0.1.1..N, serf on the next N addresses).
+N = int(os.environ.get("GVS_N", "20"))
+if not 3 <= N <= 120:
+    sys.exit("GVS_N must be 3..120")
 GOSSIPD = os.path.join(BUILD, "gossipd", "consul-gossipd")
 SERF = shutil.which("serf") or "/usr/bin/serf"
 IDLE_S = float(os.environ.get("GVS_IDLE_S", "30"))
@@ -595,7 +598,7 @@ def phase_leave(c, views, leaver, dead):
 
 def one_rep(workdir, rep, results):
     ours = Ours("ours", 1, workdir, rep)
-    serf = Serf("serf", 21, workdir, rep)
+    serf = Serf("serf", N + 1, workdir, rep)
     try:
         t_start = time.monotonic()
         ours.start()

@@ -14,6 +14,8 @@
  *    (min = 4 * max(1, log10 n) s once 2 confirmations arrive), and a gossip round or two:
  *    bound = min timeout + 8 s (12 s, 16 s, 20 s). At 1,000 members it is measured once the join
  *    storm's gossip backlog has drained (see sc_detect).
+ *  - a join storm (everyone joins member 0 at once): the last member converged within 1 s up to
+ *    60 members (serf's 0.7-0.8 s at 30), 2 s beyond; measured 0.5 s at 30 and 60.
  *  - a leave reaches everyone as left within 5 s; a member partitioned until first suspected
  *    refutes and is failed by nobody; halves of a partition fail each other within the maximum
  *    suspicion timeout + 10 s and converge within 90 s of healing (Serf's reconnect every 30 s).
@@ -82,6 +84,25 @@ static uint64_t run_until_cond(struct sim *sim, sim_cond cond, int arg, int arg2
 static bool cond_converged(const struct sim *sim, int a, int b)
 {
 	return sim_converged(sim);
+}
+
+/* Every live member sees every other live member alive or suspect: nobody failed by anyone. A
+ * suspicion is a moment's doubt that its refutation clears; at 10% UDP loss without the TCP
+ * fallback some member is always suspecting another, so "nobody suspect" is the wrong end
+ * state there. */
+static bool cond_none_failed(const struct sim *sim, int a, int b)
+{
+	for (int i = 0; i < sim->n; i++) {
+		if (sim->m[i].crashed)
+			continue;
+		for (int j = 0; j < sim->n; j++) {
+			struct swim_member_info info;
+			if (!sim->m[j].crashed &&
+			    (swim_member_find(sim->m[i].s, sim->m[j].name, &info) < 0 || info.state > SWIM_SUSPECT))
+				return false;
+		}
+	}
+	return true;
 }
 
 static bool cond_all_see(const struct sim *sim, int x, int st)
@@ -236,7 +257,9 @@ static int sc_loss(int n, uint64_t seed, struct results *r, bool tcp)
 		refutes += swim_stats(sim->m[i].s)->refutations;
 		worst = sim->m[i].failed_false > worst ? sim->m[i].failed_false : worst;
 	}
-	bool conv_end = run_until_cond(sim, cond_converged, 0, 0, sim->now + 10000) != 0;
+	bool conv_end = run_until_cond(sim, tcp ? cond_converged : cond_none_failed, 0, 0, sim->now + 10000) != 0;
+	if (!conv_end)
+		sim_explain(sim);
 	sim_free(sim);
 	if (tcp) {
 		/* memberlist's defaults (TCP fallback on): not one false failure */
@@ -248,7 +271,8 @@ static int sc_loss(int n, uint64_t seed, struct results *r, bool tcp)
 		CHECK(worst <= 1, seed, "a healthy member was declared failed by %llu members at 10%% loss",
 		      (unsigned long long)worst);
 	}
-	CHECK(conv_end, seed, "not converged after 5 minutes at 10%% loss");
+	CHECK(conv_end, seed, tcp ? "not converged after 5 minutes at 10%% loss"
+				  : "a live member still failed by someone after 5 minutes at 10%% loss");
 	r->fp += fp;
 	series_add(&r->a, conv / 1000.0);
 	series_add(&r->b, (double)susp);
@@ -264,6 +288,10 @@ static int sc_leave(int n, uint64_t seed, struct results *r)
 	struct sim *sim = converged_cluster(n, seed, &lan, &conv);
 	CHECK(sim, seed, "no convergence within the bound");
 	int x = 1 + (int)(seed % (uint64_t)(n - 1));
+	/* A leave in a settled cluster: the join storm's gossip backlog drained first (a leave
+	 * queued behind it is still seen as left everywhere in time, but the leaver's own wait for
+	 * its retransmits, which this asserts, would measure the backlog). */
+	run_until_cond(sim, cond_quiet, 0, 0, sim->now + 60000);
 	uint64_t start = sim->now;
 	struct swim_out *o = &sim->out;
 	swim_leave(sim->m[x].s, sim->now, o);
@@ -387,11 +415,34 @@ static int sc_events(int n, uint64_t seed, struct results *r)
 	return 0;
 }
 
+/* (9) a join storm as the gossip benchmark makes one (bench/gossip_vs_serf.py): everyone joins
+ * member 0 at the same instant; the time until the last member sees everyone alive. Serf took
+ * 0.7-0.8 s at 30 agents on this machine; the bound is serf's: 1 s up to 60 members, 2 s
+ * beyond (measured: 0.2-0.4 s at 10, 0.5 s at 30 and 60, 0.8-1.0 s at 100). */
+static int sc_storm(int n, uint64_t seed, struct results *r)
+{
+	const char *scenario = "storm";
+	struct sim *sim = sim_new(n, seed, &lan);
+	uint64_t start = sim->now;
+	sim_join_all(sim, 0, 0);
+	uint64_t bound = n <= 60 ? 1000 : 2000;
+	uint64_t t = run_until_cond(sim, cond_converged, 0, 0, start + 30000);
+	uint64_t fp = sim->false_positives;
+	sim_free(sim);
+	CHECK(t, seed, "a join storm of %d did not converge within 30 s", n);
+	CHECK(t - start <= bound, seed, "the last member converged %.2f s after the storm (bound %.1f s)",
+	      (t - start) / 1000.0, bound / 1000.0);
+	CHECK(fp == 0, seed, "%llu false failures in the storm", (unsigned long long)fp);
+	series_add(&r->a, (t - start) / 1000.0);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ driver */
 
-enum { SC_CONVERGE, SC_DETECT, SC_LOSS, SC_LOSS_UDP, SC_LEAVE, SC_REFUTE, SC_PARTITION, SC_EVENTS, SC_COUNT };
+enum { SC_CONVERGE, SC_DETECT, SC_LOSS, SC_LOSS_UDP, SC_LEAVE, SC_REFUTE, SC_PARTITION, SC_EVENTS, SC_STORM,
+       SC_COUNT };
 static const char *const sc_names[SC_COUNT] = {"converge", "detect", "loss", "loss-udp-only", "leave",
-					       "refute", "partition", "events"};
+					       "refute", "partition", "events", "storm"};
 
 static int run_one(int sc, int n, uint64_t seed, struct results *r)
 {
@@ -404,6 +455,7 @@ static int run_one(int sc, int n, uint64_t seed, struct results *r)
 	case SC_REFUTE: return sc_refute(n, seed, r);
 	case SC_PARTITION: return sc_partition(n, seed, r);
 	case SC_EVENTS: return sc_events(n, seed, r);
+	case SC_STORM: return sc_storm(n, seed, r);
 	}
 	return 0;
 }
@@ -413,6 +465,8 @@ static int default_seeds(int sc, int n, int seeds)
 {
 	if (n >= 1000)
 		return sc == SC_CONVERGE || sc == SC_DETECT ? 1 : 0;
+	if (sc == SC_STORM)
+		return n >= 100 ? 3 : seeds;
 	if (sc == SC_LOSS || sc == SC_LOSS_UDP)
 		return n >= 100 ? 3 : seeds / 4 + 1;
 	if (sc == SC_PARTITION)
@@ -453,6 +507,10 @@ static void summary(int sc, int n, int seeds, struct results *r, double secs)
 		break;
 	case SC_EVENTS:
 		snprintf(line + len, sizeof line - len, " 3 user events delivered once everywhere");
+		break;
+	case SC_STORM:
+		snprintf(line + len, sizeof line - len, " last member converged median=%.2fs max=%.2fs",
+			 series_pct(&r->a, 50), series_pct(&r->a, 100));
 		break;
 	}
 	printf("%s (%.1fs real)\n", line, secs);
