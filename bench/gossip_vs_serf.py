@@ -607,7 +607,7 @@ def one_rep(workdir, rep, results):
         wait_for(serf.ready, START_TIMEOUT_S, "serf agents to answer RPC", 0.05)
         serf.start_monitors()
         time.sleep(0.5)
-        print("rep %d: 40 agents up in %.1f s" % (rep + 1, time.monotonic() - t_start))
+        print("rep %d: %d agents up in %.1f s" % (rep + 1, 2 * N, time.monotonic() - t_start))
         order = [(ours, [ours]), (serf, [serf, MonitorView(serf)])]
         if rep % 2:
             order.reverse()

@@ -1,8 +1,11 @@
 /* cli.c: flag helpers shared by the subcommands. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool cli_flag(const char *arg, const char *name, const char **value)
 {
@@ -27,27 +30,86 @@ const char *cli_flag_value(int argc, char **argv, int *i, const char *value, con
 	return argv[++*i];
 }
 
-bool cli_common_flag(int argc, char **argv, int *i, const char **http_addr, bool *ok)
+bool cli_common_flag(int argc, char **argv, int *i, struct cli_http *h, bool *ok)
 {
-	static const char *const ignored[] = {"token", "token-file", "datacenter", "ca-file", "ca-path",
-					       "client-cert", "client-key", "tls-server-name", "namespace",
-					       "partition"};
+	static const char *const tls_flags[] = {"ca-file", "ca-path", "client-cert", "client-key", "tls-server-name"};
+	struct {
+		const char *name;
+		const char **into;
+	} valued[] = {{"http-addr", &h->addr}, {"token", &h->token}, {"token-file", &h->token_file},
+		      {"datacenter", h->server_flags ? &h->datacenter : NULL}};
 	const char *v;
 	*ok = true;
-	if (cli_flag(argv[*i], "http-addr", &v)) {
-		*http_addr = cli_flag_value(argc, argv, i, v, "http-addr");
-		*ok = *http_addr != NULL;
+	for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
+		if (!valued[k].into || !cli_flag(argv[*i], valued[k].name, &v))
+			continue;
+		*valued[k].into = cli_flag_value(argc, argv, i, v, valued[k].name);
+		*ok = *valued[k].into != NULL;
 		return true;
 	}
-	if (cli_flag(argv[*i], "stale", &v))
+	if (h->server_flags && cli_flag(argv[*i], "stale", &v)) {
+		h->stale = !v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+		if (v && !h->stale && strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
+			fprintf(stderr, "invalid boolean value \"%s\" for -stale\n", v);
+			*ok = false;
+		}
 		return true;
-	for (size_t k = 0; k < sizeof ignored / sizeof ignored[0]; k++) {
-		if (cli_flag(argv[*i], ignored[k], &v)) {
-			*ok = cli_flag_value(argc, argv, i, v, ignored[k]) != NULL;
+	}
+	for (size_t k = 0; k < sizeof tls_flags / sizeof tls_flags[0]; k++) {
+		if (cli_flag(argv[*i], tls_flags[k], &v)) {
+			fprintf(stderr, "-%s: the agent's HTTP API does not speak TLS yet, so TLS options are refused\n",
+				tls_flags[k]);
+			*ok = false;
 			return true;
 		}
 	}
 	return false;
+}
+
+/* Go's strings.TrimSpace, in place. */
+static char *trim_space(char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+		s++;
+	size_t n = strlen(s);
+	while (n && strchr(" \t\n\r\v\f", s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* The Go client's order: -token, else CONSUL_HTTP_TOKEN; then a token file (-token-file, else
+ * CONSUL_HTTP_TOKEN_FILE) that is not empty wins over both. */
+static int resolve_token(const struct cli_http *h, char *out, size_t out_len, char *err, size_t err_len)
+{
+	const char *token = h->token ? h->token : getenv("CONSUL_HTTP_TOKEN");
+	const char *file = h->token_file ? h->token_file : getenv("CONSUL_HTTP_TOKEN_FILE");
+	snprintf(out, out_len, "%s", token ? token : "");
+	if (!file || !*file)
+		return 0;
+	FILE *f = fopen(file, "re");
+	if (!f) {
+		snprintf(err, err_len, "Error loading token file: open %s: %s", file, strerror(errno));
+		return -1;
+	}
+	char data[4096];
+	size_t n = fread(data, 1, sizeof data - 1, f);
+	bool too_long = !feof(f);
+	fclose(f);
+	data[n] = '\0';
+	if (too_long) {
+		snprintf(err, err_len, "Error loading token file: %s: more than %zu bytes", file, sizeof data - 1);
+		return -1;
+	}
+	char *t = trim_space(data);
+	if (*t)
+		snprintf(out, out_len, "%s", t);
+	return 0;
+}
+
+static bool env_true(const char *name)
+{
+	const char *v = getenv(name);
+	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "t") == 0);
 }
 
 int cli_bad_flag(const char *arg, const char *usage)
@@ -58,10 +120,24 @@ int cli_bad_flag(const char *arg, const char *usage)
 	return 1;
 }
 
-int cli_api(struct api *api, const char *http_addr)
+int cli_api(struct api *api, const struct cli_http *h)
 {
-	if (api_init(api, http_addr) < 0) {
+	char token[4096], err[600];
+	if (env_true("CONSUL_HTTP_SSL")) {
+		fprintf(stderr, "Error connecting to Consul agent: CONSUL_HTTP_SSL is set, and the agent's HTTP API "
+				"does not speak TLS yet\n");
+		return 1;
+	}
+	if (api_init(api, h->addr) < 0) {
 		fprintf(stderr, "Error: %s\n", api->error);
+		return 1;
+	}
+	if (resolve_token(h, token, sizeof token, err, sizeof err) < 0) {
+		fprintf(stderr, "Error connecting to Consul agent: %s\n", err);
+		return 1;
+	}
+	if (api_set_options(api, token, h->datacenter, h->stale) < 0) {
+		fprintf(stderr, "Error connecting to Consul agent: %s\n", api->error);
 		return 1;
 	}
 	return 0;

@@ -14,13 +14,27 @@ bool cli_flag(const char *arg, const char *name, const char **value);
 /* For a flag that takes a value: the text after '=' or the next argument (advancing *i).
  * Returns NULL and prints an error if there is none. */
 const char *cli_flag_value(int argc, char **argv, int *i, const char *value, const char *name);
-/* Handles the flags every HTTP subcommand takes (-http-addr, -token, -datacenter ...);
- * returns true if argv[*i] was one of them. */
-bool cli_common_flag(int argc, char **argv, int *i, const char **http_addr, bool *ok);
+/* Consul's HTTP API options. Every command that talks to the agent takes the client ones
+ * (-http-addr, -token, -token-file, with CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN and
+ * CONSUL_HTTP_TOKEN_FILE); the commands Consul gives the server ones take -datacenter (?dc= on
+ * every request) and -stale (?stale on reads). None is accepted and dropped: the TLS options
+ * are refused until the agent speaks HTTPS, and a command without the server options refuses
+ * them as an unknown flag, as Consul's does. */
+struct cli_http {
+	const char *addr, *token, *token_file, *datacenter;
+	bool stale;
+	bool server_flags; /* this command takes -datacenter and -stale */
+};
+#define CLI_HTTP_CLIENT {.server_flags = false}
+#define CLI_HTTP_SERVER {.server_flags = true}
+/* If argv[*i] is one of the API options, takes it (and its value) into h and returns true;
+ * *ok is false when it was malformed or refused (the error is printed). */
+bool cli_common_flag(int argc, char **argv, int *i, struct cli_http *h, bool *ok);
 /* Reports an unknown flag the way Go's flag package does; returns 1 (the exit code). */
 int cli_bad_flag(const char *arg, const char *usage);
-/* Connects the API client, printing the error if it fails. Returns 0 or 1. */
-int cli_api(struct api *api, const char *http_addr);
+/* Sets up the API client from the options and the environment (the token file read here),
+ * printing the error if that fails. Returns 0 or 1. */
+int cli_api(struct api *api, const struct cli_http *h);
 /* Prints an HTTP error response as Consul's CLI does. Returns 1. */
 int cli_http_error(const char *what, const struct api_response *r);
 /* One request whose answer is only a status: returns 0 on 200, or 1 after printing the error

@@ -13,11 +13,11 @@ static const char catalog_usage[] = "Usage: consul catalog <subcommand> [options
 				    "    services     Lists all registered services in a datacenter\n";
 
 /* GETs path and parses the JSON body; prints the error and returns NULL on failure. */
-static yajl_val catalog_get(const char *http_addr, const char *path, const char *what)
+static yajl_val catalog_get(const struct cli_http *http, const char *path, const char *what)
 {
 	struct api api;
 	struct api_response r;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, http))
 		return NULL;
 	if (api_request(&api, "GET", path, NULL, 0, &r) < 0) {
 		fprintf(stderr, "Error listing %s: %s\n", what, api.error);
@@ -63,7 +63,8 @@ static void join_strings(yajl_val arr, struct buf *out)
 static int catalog_services(int argc, char **argv)
 {
 	static const char usage[] = "Usage: consul catalog services [options]\n\n  -tags  -node=<name>  -http-addr=<addr>\n";
-	const char *http_addr = NULL, *node = NULL, *v;
+	struct cli_http http = CLI_HTTP_SERVER;
+	const char *node = NULL, *v;
 	bool tags = false, ok;
 	for (int i = 1; i < argc; i++) {
 		if (cli_flag(argv[i], "tags", &v))
@@ -71,7 +72,7 @@ static int catalog_services(int argc, char **argv)
 		else if (cli_flag(argv[i], "node", &v)) {
 			if (!(node = cli_flag_value(argc, argv, &i, v, "node")))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else
@@ -84,7 +85,7 @@ static int catalog_services(int argc, char **argv)
 		cli_escape_path(&path, node);
 	} else
 		buf_append_str(&path, "/v1/catalog/services");
-	yajl_val v_all = catalog_get(http_addr, path.data, "services");
+	yajl_val v_all = catalog_get(&http, path.data, "services");
 	buf_free(&path);
 	if (!v_all)
 		return 1;
@@ -120,7 +121,8 @@ static int catalog_services(int argc, char **argv)
 static int catalog_nodes(int argc, char **argv)
 {
 	static const char usage[] = "Usage: consul catalog nodes [options]\n\n  -detailed  -service=<name>  -http-addr=<addr>\n";
-	const char *http_addr = NULL, *service = NULL, *v;
+	struct cli_http http = CLI_HTTP_SERVER;
+	const char *service = NULL, *v;
 	bool detailed = false, ok;
 	for (int i = 1; i < argc; i++) {
 		if (cli_flag(argv[i], "detailed", &v))
@@ -128,7 +130,7 @@ static int catalog_nodes(int argc, char **argv)
 		else if (cli_flag(argv[i], "service", &v)) {
 			if (!(service = cli_flag_value(argc, argv, &i, v, "service")))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else
@@ -141,7 +143,7 @@ static int catalog_nodes(int argc, char **argv)
 		cli_escape_path(&path, service);
 	} else
 		buf_append_str(&path, "/v1/catalog/nodes");
-	yajl_val nodes = catalog_get(http_addr, path.data, "nodes");
+	yajl_val nodes = catalog_get(&http, path.data, "nodes");
 	buf_free(&path);
 	if (!nodes)
 		return 1;
@@ -190,12 +192,15 @@ static int catalog_nodes(int argc, char **argv)
 
 static int catalog_datacenters(int argc, char **argv)
 {
-	const char *http_addr = NULL;
+	struct cli_http http = CLI_HTTP_SERVER;
 	bool ok;
-	for (int i = 1; i < argc; i++)
-		if (!cli_common_flag(argc, argv, &i, &http_addr, &ok))
+	for (int i = 1; i < argc; i++) {
+		if (!cli_common_flag(argc, argv, &i, &http, &ok))
 			return cli_bad_flag(argv[i], "Usage: consul catalog datacenters [options]\n");
-	yajl_val dcs = catalog_get(http_addr, "/v1/catalog/datacenters", "datacenters");
+		if (!ok)
+			return 1;
+	}
+	yajl_val dcs = catalog_get(&http, "/v1/catalog/datacenters", "datacenters");
 	if (!dcs)
 		return 1;
 	for (size_t i = 0; i < json_arr_len(dcs); i++)

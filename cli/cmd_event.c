@@ -84,7 +84,8 @@ static int fire(struct api *api, const char *name, const char *node, const char 
 
 int cmd_event(int argc, char **argv)
 {
-	const char *http_addr = NULL, *name = "", *node = "", *service = "", *tag = "", *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *name = "", *node = "", *service = "", *tag = "", *v;
 	const char **value_of[] = {&name, &node, &service, &tag};
 	static const char *const value_flags[] = {"name", "node", "service", "tag"};
 	bool ok;
@@ -100,7 +101,7 @@ int cmd_event(int argc, char **argv)
 		if (k < 4) {
 			if (!(*value_of[k] = cli_flag_value(argc, argv, &i, v, value_flags[k])))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -126,7 +127,7 @@ int cmd_event(int argc, char **argv)
 	}
 	const char *payload = i < argc ? argv[i] : NULL;
 	struct api api;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		return 1;
 	return fire(&api, name, node, service, tag, payload);
 }

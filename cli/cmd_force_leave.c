@@ -17,7 +17,8 @@ static const char force_leave_usage[] =
 
 int cmd_force_leave(int argc, char **argv)
 {
-	const char *http_addr = NULL, *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *v;
 	bool prune = false, wan = false, ok;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0; i++) {
@@ -29,7 +30,7 @@ int cmd_force_leave(int argc, char **argv)
 			prune = true;
 		else if (cli_flag(argv[i], "wan", &v))
 			wan = true;
-		else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -43,7 +44,7 @@ int cmd_force_leave(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		return 1;
 	struct buf path;
 	buf_init(&path);

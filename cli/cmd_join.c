@@ -37,7 +37,8 @@ static bool join_one(struct api *api, const char *addr, bool wan)
 
 int cmd_join(int argc, char **argv)
 {
-	const char *http_addr = NULL, *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *v;
 	bool wan = false, ok;
 	int first_addr = argc;
 	for (int i = 1; i < argc; i++) {
@@ -51,7 +52,7 @@ int cmd_join(int argc, char **argv)
 		}
 		if (cli_flag(argv[i], "wan", &v))
 			wan = true;
-		else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -65,7 +66,7 @@ int cmd_join(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		return 1;
 	int joined = 0;
 	for (int i = first_addr; i < argc; i++)

@@ -111,7 +111,8 @@ static int change(struct api *api, const char *method, const char *banner, const
 
 int cmd_keyring(int argc, char **argv)
 {
-	const char *http_addr = NULL, *install = "", *use = "", *remove_key = "", *relay_text = "0", *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *install = "", *use = "", *remove_key = "", *relay_text = "0", *v;
 	bool list_keys = false, list_primary = false, local_only = false, ok;
 	const char **value_of[] = {&install, &use, &remove_key, &relay_text};
 	static const char *const value_flags[] = {"install", "use", "remove", "relay-factor"};
@@ -131,7 +132,7 @@ int cmd_keyring(int argc, char **argv)
 		} else if (cli_flag(argv[i], "local-only", &v)) {
 			if (!bool_flag(v, &local_only, "local-only"))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -166,7 +167,7 @@ int cmd_keyring(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		return 1;
 	if (list_keys || list_primary)
 		return list(&api, list_primary, relay, local_only);

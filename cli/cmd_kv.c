@@ -15,7 +15,7 @@ static const char kv_usage[] = "Usage: consul kv <subcommand> [options] [args]\n
 			       "    delete  Removes data from the KV store\n";
 
 struct kv_opts {
-	const char *http_addr;
+	struct cli_http http;
 	bool recurse, keys, detailed, base64;
 	const char *separator, *flags, *cas;
 	int nargs;
@@ -26,6 +26,7 @@ struct kv_opts {
 static int kv_parse(int argc, char **argv, struct kv_opts *o, const char *usage)
 {
 	memset(o, 0, sizeof *o);
+	o->http = (struct cli_http)CLI_HTTP_SERVER;
 	o->separator = "/";
 	for (int i = 1; i < argc; i++) {
 		const char *v;
@@ -55,7 +56,7 @@ static int kv_parse(int argc, char **argv, struct kv_opts *o, const char *usage)
 		} else if (cli_flag(argv[i], "modify-index", &v)) {
 			if (!(o->cas = cli_flag_value(argc, argv, &i, v, "modify-index")))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &o->http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &o->http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -138,7 +139,7 @@ static int kv_get(int argc, char **argv)
 		kv_path(&path, key, o.recurse ? "?recurse" : NULL);
 	struct api api;
 	struct api_response r;
-	if (cli_api(&api, o.http_addr)) {
+	if (cli_api(&api, &o.http)) {
 		buf_free(&path);
 		return 1;
 	}
@@ -250,7 +251,7 @@ static int kv_put(int argc, char **argv)
 		buf_appendf(&path, "%ccas=%s", sep, *o.cas ? o.cas : "0");
 	struct api api;
 	struct api_response r;
-	rc = cli_api(&api, o.http_addr);
+	rc = cli_api(&api, &o.http);
 	if (rc == 0 && api_request(&api, "PUT", path.data, value.data ? value.data : "", value.len, &r) < 0) {
 		fprintf(stderr, "Error! Failed writing data: %s\n", api.error);
 		rc = 1;
@@ -289,7 +290,7 @@ static int kv_delete(int argc, char **argv)
 		buf_appendf(&path, "%ccas=%s", o.recurse ? '&' : '?', *o.cas ? o.cas : "0");
 	struct api api;
 	struct api_response r;
-	rc = cli_api(&api, o.http_addr);
+	rc = cli_api(&api, &o.http);
 	if (rc == 0 && api_request(&api, "DELETE", path.data, NULL, 0, &r) < 0) {
 		fprintf(stderr, "Error! Failed to delete key: %s\n", api.error);
 		rc = 1;

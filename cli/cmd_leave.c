@@ -10,7 +10,8 @@ static const char leave_usage[] = "Usage: consul leave [options]\n\n"
 
 int cmd_leave(int argc, char **argv)
 {
-	const char *http_addr = NULL, *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *v;
 	bool ok;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0; i++) {
@@ -18,7 +19,7 @@ int cmd_leave(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -37,7 +38,7 @@ int cmd_leave(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	if (cli_api(&api, http_addr) || cli_request(&api, "PUT", "/v1/agent/leave", NULL, 0, "leaving"))
+	if (cli_api(&api, &http) || cli_request(&api, "PUT", "/v1/agent/leave", NULL, 0, "leaving"))
 		return 1;
 	printf("Graceful leave complete\n");
 	return 0;

@@ -116,7 +116,8 @@ static int maint_set(struct api *api, const char *service, bool enable, const ch
 
 int cmd_maint(int argc, char **argv)
 {
-	const char *http_addr = NULL, *reason = "", *service = NULL, *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *reason = "", *service = NULL, *v;
 	bool enable = false, disable = false, ok;
 	for (int i = 1; i < argc; i++) {
 		if (cli_flag(argv[i], "enable", &v))
@@ -129,7 +130,7 @@ int cmd_maint(int argc, char **argv)
 		} else if (cli_flag(argv[i], "service", &v)) {
 			if (!(service = cli_flag_value(argc, argv, &i, v, "service")))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -152,7 +153,7 @@ int cmd_maint(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		return 1;
 	if (!enable && !disable)
 		return maint_list(&api);

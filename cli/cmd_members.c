@@ -18,7 +18,8 @@ static const char members_usage[] = "Usage: consul members [options]\n\n"
 
 int cmd_members(int argc, char **argv)
 {
-	const char *http_addr = NULL, *status_re = NULL, *segment = "_all", *filter = NULL, *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *status_re = NULL, *segment = "_all", *filter = NULL, *v;
 	bool detailed = false, wan = false, ok;
 	/* Go's flag package stops at the first argument that is not a flag; Consul ignores the rest */
 	for (int i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0 && strcmp(argv[i], "--") != 0;
@@ -36,7 +37,7 @@ int cmd_members(int argc, char **argv)
 		} else if (cli_flag(argv[i], "filter", &v)) {
 			if (!(filter = cli_flag_value(argc, argv, &i, v, "filter")))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -67,7 +68,7 @@ int cmd_members(int argc, char **argv)
 		buf_append_str(&path, "&filter=");
 		cli_escape_path(&path, filter);
 	}
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		goto out;
 	if (api_request(&api, "GET", path.data, NULL, 0, &r) < 0) {
 		fprintf(stderr, "Error retrieving members: %s\n", api.error);

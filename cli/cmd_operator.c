@@ -76,12 +76,11 @@ static int print_peers(const char *body, size_t len)
 
 static int list_peers(int argc, char **argv)
 {
-	const char *http_addr = NULL, *v;
-	bool stale = false, ok;
+	struct cli_http http = CLI_HTTP_SERVER;
+	const char *v;
+	bool ok;
 	for (int i = 1; i < argc; i++) {
-		if (cli_flag(argv[i], "stale", &v))
-			stale = !v || strcmp(v, "false") != 0;
-		else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -92,10 +91,9 @@ static int list_peers(int argc, char **argv)
 	}
 	struct api api;
 	struct api_response r;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		return 1;
-	if (api_request(&api, "GET", stale ? "/v1/operator/raft/configuration?stale" : "/v1/operator/raft/configuration",
-			NULL, 0, &r) < 0) {
+	if (api_request(&api, "GET", "/v1/operator/raft/configuration", NULL, 0, &r) < 0) {
 		fprintf(stderr, "Error getting peers: %s\n", api.error);
 		return 1;
 	}
@@ -106,7 +104,8 @@ static int list_peers(int argc, char **argv)
 
 static int remove_peer(int argc, char **argv)
 {
-	const char *http_addr = NULL, *id = NULL, *address = NULL, *v;
+	struct cli_http http = CLI_HTTP_SERVER;
+	const char *id = NULL, *address = NULL, *v;
 	bool ok;
 	for (int i = 1; i < argc; i++) {
 		if (cli_flag(argv[i], "id", &v)) {
@@ -115,7 +114,7 @@ static int remove_peer(int argc, char **argv)
 		} else if (cli_flag(argv[i], "address", &v)) {
 			if (!(address = cli_flag_value(argc, argv, &i, v, "address")))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -135,7 +134,7 @@ static int remove_peer(int argc, char **argv)
 	struct api api;
 	struct api_response r;
 	int rc = 1;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		goto out;
 	if (api_request(&api, "DELETE", path.data, NULL, 0, &r) < 0) {
 		fprintf(stderr, "Error removing peer: %s\n", api.error);

@@ -10,10 +10,11 @@ static const char reload_usage[] = "Usage: consul reload [options]\n\n"
 
 int cmd_reload(int argc, char **argv)
 {
-	const char *http_addr = NULL, *v;
+	struct cli_http http = CLI_HTTP_CLIENT;
+	const char *v;
 	bool ok;
 	for (int i = 1; i < argc; i++) {
-		if (cli_common_flag(argc, argv, &i, &http_addr, &ok)) {
+		if (cli_common_flag(argc, argv, &i, &http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -27,7 +28,7 @@ int cmd_reload(int argc, char **argv)
 		}
 	}
 	struct api api;
-	if (cli_api(&api, http_addr) || cli_request(&api, "PUT", "/v1/agent/reload", NULL, 0, "reloading"))
+	if (cli_api(&api, &http) || cli_request(&api, "PUT", "/v1/agent/reload", NULL, 0, "reloading"))
 		return 1;
 	printf("Configuration reload triggered\n");
 	return 0;

@@ -30,7 +30,8 @@ static const char deregister_usage[] = "Usage: consul services deregister [optio
 #define MAX_REPEATED 64
 
 struct svc_flags {
-	const char *http_addr, *name, *id, *address, *port;
+	struct cli_http http;
+	const char *name, *id, *address, *port;
 	const char *tags[MAX_REPEATED], *meta[MAX_REPEATED];
 	int ntags, nmeta;
 	char **files;
@@ -52,6 +53,7 @@ static int svc_parse(int argc, char **argv, struct svc_flags *o, bool deregister
 {
 	const char *usage = deregister ? deregister_usage : register_usage;
 	memset(o, 0, sizeof *o);
+	o->http = (struct cli_http)CLI_HTTP_SERVER;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-") != 0; i++) {
 		const char *v;
@@ -72,7 +74,7 @@ static int svc_parse(int argc, char **argv, struct svc_flags *o, bool deregister
 		} else if (!deregister && cli_flag(argv[i], "meta", &v)) {
 			if (!(v = cli_flag_value(argc, argv, &i, v, "meta")) || !add_repeated(o->meta, &o->nmeta, v, "meta"))
 				return 1;
-		} else if (cli_common_flag(argc, argv, &i, &o->http_addr, &ok)) {
+		} else if (cli_common_flag(argc, argv, &i, &o->http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -228,7 +230,7 @@ static int services_register(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	if (cli_api(&api, o.http_addr))
+	if (cli_api(&api, &o.http))
 		return 1;
 	if (o.nfiles == 0) {
 		struct buf body;
@@ -293,7 +295,7 @@ static int services_deregister(int argc, char **argv)
 		return 1;
 	}
 	struct api api;
-	if (cli_api(&api, o.http_addr))
+	if (cli_api(&api, &o.http))
 		return 1;
 	if (o.id)
 		return deregister_one(&api, o.id);

@@ -88,8 +88,8 @@ static int load_snapshot_file(const char *file, const char *doing, struct buf *d
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, const char *usage, bool takes_stale, bool takes_http,
-		      const char **http_addr, bool *stale, const char **file)
+/* http is NULL for the command that reads only a local file (inspect). */
+static int parse_args(int argc, char **argv, const char *usage, struct cli_http *http, const char **file)
 {
 	const char *v;
 	bool ok;
@@ -98,9 +98,7 @@ static int parse_args(int argc, char **argv, const char *usage, bool takes_stale
 		if (argv[i][0] != '-' || !strcmp(argv[i], "-")) {
 			if (nargs++ == 0)
 				*file = argv[i];
-		} else if (takes_stale && cli_flag(argv[i], "stale", &v)) {
-			*stale = !v || strcmp(v, "false") != 0;
-		} else if (takes_http && cli_common_flag(argc, argv, &i, http_addr, &ok)) {
+		} else if (http && cli_common_flag(argc, argv, &i, http, &ok)) {
 			if (!ok)
 				return 1;
 		} else if (cli_flag(argv[i], "h", &v) || cli_flag(argv[i], "help", &v)) {
@@ -123,16 +121,16 @@ static int parse_args(int argc, char **argv, const char *usage, bool takes_stale
 
 static int snapshot_save(int argc, char **argv)
 {
-	const char *http_addr = NULL, *file = NULL;
-	bool stale = false;
-	int rc = parse_args(argc, argv, save_usage, true, true, &http_addr, &stale, &file);
+	struct cli_http http = CLI_HTTP_SERVER;
+	const char *file = NULL;
+	int rc = parse_args(argc, argv, save_usage, &http, &file);
 	if (rc >= 0)
 		return rc;
 	struct api api;
 	struct api_response r;
-	if (cli_api(&api, http_addr))
+	if (cli_api(&api, &http))
 		return 1;
-	if (api_request(&api, "GET", stale ? "/v1/snapshot?stale" : "/v1/snapshot", NULL, 0, &r) < 0) {
+	if (api_request(&api, "GET", "/v1/snapshot", NULL, 0, &r) < 0) {
 		fprintf(stderr, "Error saving snapshot: %s\n", api.error);
 		return 1;
 	}
@@ -164,9 +162,9 @@ static int snapshot_save(int argc, char **argv)
 
 static int snapshot_restore(int argc, char **argv)
 {
-	const char *http_addr = NULL, *file = NULL;
-	bool stale = false;
-	int rc = parse_args(argc, argv, restore_usage, false, true, &http_addr, &stale, &file);
+	struct cli_http http = CLI_HTTP_SERVER;
+	const char *file = NULL;
+	int rc = parse_args(argc, argv, restore_usage, &http, &file);
 	if (rc >= 0)
 		return rc;
 	struct buf data;
@@ -177,7 +175,7 @@ static int snapshot_restore(int argc, char **argv)
 		return 1;
 	struct api api;
 	struct api_response r;
-	if (cli_api(&api, http_addr)) {
+	if (cli_api(&api, &http)) {
 		buf_free(&data);
 		return 1;
 	}
@@ -256,9 +254,8 @@ static void print_inspect(const struct snapshot_meta *meta, const char *state, s
 
 static int snapshot_inspect(int argc, char **argv)
 {
-	const char *http_addr = NULL, *file = NULL;
-	bool stale = false;
-	int rc = parse_args(argc, argv, inspect_usage, false, false, &http_addr, &stale, &file);
+	const char *file = NULL;
+	int rc = parse_args(argc, argv, inspect_usage, NULL, &file);
 	if (rc >= 0)
 		return rc;
 	struct buf data;

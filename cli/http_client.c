@@ -39,6 +39,53 @@ int api_init(struct api *api, const char *addr)
 	return 0;
 }
 
+int api_set_options(struct api *api, const char *token, const char *datacenter, bool stale)
+{
+	token = token ? token : "";
+	datacenter = datacenter ? datacenter : "";
+	if (strlen(token) >= sizeof api->token || strlen(datacenter) >= sizeof api->datacenter) {
+		snprintf(api->error, sizeof api->error, "the ACL token or datacenter name is too long");
+		return -1;
+	}
+	for (const char *p = token; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			snprintf(api->error, sizeof api->error, "the ACL token holds a control character");
+			return -1;
+		}
+	}
+	strcpy(api->token, token);
+	strcpy(api->datacenter, datacenter);
+	api->stale = stale;
+	return 0;
+}
+
+/* Appends the query-string form of s (RFC 3986 unreserved characters kept). */
+static void append_query_escaped(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c))
+			buf_append_char(b, (char)c);
+		else
+			buf_appendf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+}
+
+/* The request target: path, plus ?dc= and ?stale as the options ask. */
+static void append_target(struct buf *b, const struct api *api, const char *method, const char *path)
+{
+	buf_append_str(b, path);
+	char sep = strchr(path, '?') ? '&' : '?';
+	if (api->datacenter[0]) {
+		buf_appendf(b, "%cdc=", sep);
+		append_query_escaped(b, api->datacenter);
+		sep = '&';
+	}
+	if (api->stale && strcmp(method, "GET") == 0 && !strstr(path, "?stale") && !strstr(path, "&stale"))
+		buf_appendf(b, "%cstale", sep);
+}
+
 static int connect_agent(struct api *api)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
@@ -108,8 +155,12 @@ int api_request(struct api *api, const char *method, const char *path, const cha
 		return -1;
 	struct buf req;
 	buf_init(&req);
-	buf_appendf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: consul-c-cli\r\nConnection: close\r\n", method,
-		    path, api->host, api->port);
+	buf_appendf(&req, "%s ", method);
+	append_target(&req, api, method, path);
+	buf_appendf(&req, " HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: consul-c-cli\r\nConnection: close\r\n", api->host,
+		    api->port);
+	if (api->token[0])
+		buf_appendf(&req, "X-Consul-Token: %s\r\n", api->token);
 	if (body)
 		buf_appendf(&req, "Content-Length: %zu\r\n", body_len);
 	buf_append_str(&req, "\r\n");
