@@ -19,9 +19,9 @@
 	X(CATALOG_DEREGISTER, 4, "raftd")  /* {"Node","ServiceID"?,"CheckID"?} -> true */          \
 	X(CATALOG_NODES, 5, "raftd")       /* {} -> /v1/catalog/nodes body */                      \
 	X(CATALOG_SERVICES, 6, "raftd")    /* {} -> /v1/catalog/services body */                   \
-	X(CATALOG_SERVICE, 7, "raftd")     /* {"name","tag"?} -> /v1/catalog/service/:name */      \
-	X(CATALOG_NODE, 8, "raftd")        /* {"node"} -> /v1/catalog/node/:node, 404 if none */   \
-	X(HEALTH_SERVICE, 9, "raftd")      /* {"name","tag"?,"passing"?} -> /v1/health/service */  \
+	X(CATALOG_SERVICE, 7, "raftd")     /* {"name","tags"?} -> /v1/catalog/service/:name */     \
+	X(CATALOG_NODE, 8, "raftd")        /* {"node"} -> /v1/catalog/node/:node, null if none */  \
+	X(HEALTH_SERVICE, 9, "raftd")      /* {"name","tags"?,"passing"?} -> /v1/health/service */ \
 	X(HEALTH_NODE, 10, "raftd")        /* {"node"} -> /v1/health/node/:node */                 \
 	X(HEALTH_CHECKS, 11, "raftd")      /* {"service"} -> /v1/health/checks/:service */         \
 	X(HEALTH_STATE, 12, "raftd")       /* {"state"} -> /v1/health/state/:state */              \
@@ -92,6 +92,10 @@
 	X(CONTROL_SHUTDOWN, 81, "agent")   /* {} -> "" */                                        \
 	/* scriptd (script.sock): runs script checks, never inside checkd */                       \
 	X(SCRIPT_RUN, 100, "scriptd") /* {"args","timeout_ms","output_max"?} -> {"Status","Output","TimedOut"} */
+
+/* CATALOG_SERVICE and HEALTH_SERVICE take "tags": every ?tag= of the request, at most this
+ * many; an instance must carry them all. */
+#define RPC_TAGS_MAX 64
 
 enum rpc_op {
 #define RPC_OP_ENUM(name, num, owner) RPC_##name = num,

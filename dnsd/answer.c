@@ -839,8 +839,12 @@ static void addr_lookup(struct ctx *c, size_t kind_at)
 		ip.family = AF_INET;
 	else if (l->len == 32)
 		ip.family = AF_INET6;
-	else
-		return; /* Consul answers other lengths with an empty NOERROR */
+	else {
+		/* Consul's router (1.19 on) answers any other length as a name it does not know;
+		 * the older resolver gave an empty NOERROR. */
+		name_error(c);
+		return;
+	}
 	for (i = 0; i < l->len / 2; i++) {
 		int hi = hex_val(l->p[2 * i]), lo = hex_val(l->p[2 * i + 1]);
 

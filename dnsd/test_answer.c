@@ -618,6 +618,17 @@ static void test_addr_and_ptr(void **state)
 	assert_int_equal(ldns_pkt_ancount(r), 1);
 	assert_rdata(ldns_pkt_answer(r), 0, 0, "10.0.0.1");
 	ldns_pkt_free(r);
+	/* not hex, or not the length of an address: NXDOMAIN with the SOA, as Consul's router */
+	static const char *const not_addresses[] = {"NOTHEX.addr.dc1.consul.", "zz000001.addr.dc1.consul.",
+						    "0a0000.addr.consul."};
+	for (size_t i = 0; i < sizeof not_addresses / sizeof not_addresses[0]; i++) {
+		r = ask(not_addresses[i], LDNS_RR_TYPE_A);
+		assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NXDOMAIN);
+		assert_int_equal(ldns_pkt_ancount(r), 0);
+		assert_int_equal(ldns_pkt_nscount(r), 1);
+		assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(r), 0)), LDNS_RR_TYPE_SOA);
+		ldns_pkt_free(r);
+	}
 
 	r = ask("1.0.0.10.in-addr.arpa.", LDNS_RR_TYPE_PTR);
 	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);

@@ -358,6 +358,26 @@ static void list_filter(struct route_ctx *c, const char *field, const char *meta
 	c->p->filter_field = field;
 }
 
+/* Every ?tag= (Consul takes it repeated, and an instance must carry them all) as "tags". */
+static void tag_params(struct route_ctx *c)
+{
+	if (c->p->status || !route_has_param(c->rr, "tag"))
+		return;
+	size_t n = 0;
+	jw_key(&c->w, "tags");
+	jw_arr_open(&c->w);
+	for (size_t i = 0; i < c->rr->nparams; i++) {
+		if (strcmp(c->rr->params[i].key, "tag") || !c->rr->params[i].value[0])
+			continue;
+		if (++n > RPC_TAGS_MAX) {
+			fail(c, 400, "More than %d ?tag= parameters", RPC_TAGS_MAX);
+			return;
+		}
+		jw_str(&c->w, c->rr->params[i].value);
+	}
+	jw_arr_close(&c->w);
+}
+
 /* ---- handlers, one per Consul endpoint ---- */
 
 static void h_status_leader(struct route_ctx *c)
@@ -578,9 +598,7 @@ static void h_catalog_service(struct route_ctx *c)
 	if (!begin_named_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICE, "name", "Missing service name"))
 		return;
 	list_filter(c, NULL, "NodeMeta");
-	const char *tag = route_param(c->rr, "tag");
-	if (tag)
-		jw_kv_str(&c->w, "tag", tag);
+	tag_params(c);
 }
 
 static void h_catalog_node(struct route_ctx *c)
@@ -608,9 +626,7 @@ static void h_health_service(struct route_ctx *c)
 	if (!begin_named_read(c, ROUTE_PEER_RAFT, RPC_HEALTH_SERVICE, "name", "Missing service name"))
 		return;
 	list_filter(c, NULL, "Node.Meta");
-	const char *tag = route_param(c->rr, "tag");
-	if (tag)
-		jw_kv_str(&c->w, "tag", tag);
+	tag_params(c);
 	if (passing)
 		jw_kv_bool(&c->w, "passing", true);
 }

@@ -88,14 +88,17 @@ static void test_reads(void **state)
 	expect_rpc("GET", "/v1/catalog/services?stale", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICES,
 		   "{\"stale\":true}");
 	expect_rpc("GET", "/v1/catalog/service/web?tag=v1&index=5&wait=10s", NULL, ROUTE_PEER_RAFT,
-		   RPC_CATALOG_SERVICE, "{\"index\":5,\"wait_ms\":10000,\"name\":\"web\",\"tag\":\"v1\"}");
+		   RPC_CATALOG_SERVICE, "{\"index\":5,\"wait_ms\":10000,\"name\":\"web\",\"tags\":[\"v1\"]}");
+	/* ?tag= repeated: all of them go, and must all match */
+	expect_rpc("GET", "/v1/catalog/service/web?tag=v1&tag=blue", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICE,
+		   "{\"name\":\"web\",\"tags\":[\"v1\",\"blue\"]}");
 	expect_rpc("GET", "/v1/catalog/node/node1", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_NODE, "{\"node\":\"node1\"}");
 	expect_rpc("GET", "/v1/catalog/node-services/node1", NULL, ROUTE_PEER_RAFT, RPC_CATALOG_NODE_SERVICES,
 		   "{\"node\":\"node1\"}");
 	expect_rpc("GET", "/v1/health/service/web?passing", NULL, ROUTE_PEER_RAFT, RPC_HEALTH_SERVICE,
 		   "{\"name\":\"web\",\"passing\":true}");
 	expect_rpc("GET", "/v1/health/service/web?passing=false&tag=a%20b", NULL, ROUTE_PEER_RAFT, RPC_HEALTH_SERVICE,
-		   "{\"name\":\"web\",\"tag\":\"a b\"}");
+		   "{\"name\":\"web\",\"tags\":[\"a b\"]}");
 	expect_rpc("GET", "/v1/health/node/node1", NULL, ROUTE_PEER_RAFT, RPC_HEALTH_NODE, "{\"node\":\"node1\"}");
 	expect_rpc("GET", "/v1/health/checks/web", NULL, ROUTE_PEER_RAFT, RPC_HEALTH_CHECKS, "{\"service\":\"web\"}");
 	expect_rpc("GET", "/v1/health/state/critical", NULL, ROUTE_PEER_RAFT, RPC_HEALTH_STATE,

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	store_catalog_nodes(s, &out);
 	store_catalog_services(s, &out);
 	store_catalog_service(s, "web", NULL, &out);
-	store_health_service(s, "web", "v1", true, &out);
+	store_health_service(s, "web", &(struct store_tags){(const char *const[]){"v1"}, 1}, true, &out);
 	store_health_state(s, "any", &out);
 	store_catalog_dump(s, &out);
 	store_kv_get(s, "", KV_GET_KEYS, "/", &out);

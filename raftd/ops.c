@@ -128,9 +128,13 @@ int ops_read(const struct store *s, unsigned op, const char *args, size_t len, s
 	yajl_val a = parse_args(args, len, out);
 	if (!a)
 		return 400;
-	const char *tag = json_str(json_get(a, "tag"));
-	if (tag && !tag[0])
-		tag = NULL;
+	/* "tags": every ?tag= of the request; an instance must carry them all */
+	const char *tag_list[RPC_TAGS_MAX];
+	struct store_tags tags = {tag_list, 0};
+	yajl_val tv = json_get(a, "tags");
+	for (size_t i = 0; YAJL_IS_ARRAY(tv) && i < json_arr_len(tv) && tags.n < RPC_TAGS_MAX; i++)
+		if (json_str(json_arr_at(tv, i)))
+			tag_list[tags.n++] = json_str(json_arr_at(tv, i));
 	const char *v;
 	int status = 400;
 	switch (op) {
@@ -142,7 +146,7 @@ int ops_read(const struct store *s, unsigned op, const char *args, size_t len, s
 		break;
 	case RPC_CATALOG_SERVICE:
 		if ((v = need(a, "name", "Missing service name", out)))
-			status = store_catalog_service(s, v, tag, out);
+			status = store_catalog_service(s, v, &tags, out);
 		break;
 	case RPC_CATALOG_NODE:
 		if ((v = need(a, "node", "Missing node name", out)))
@@ -154,7 +158,7 @@ int ops_read(const struct store *s, unsigned op, const char *args, size_t len, s
 		break;
 	case RPC_HEALTH_SERVICE:
 		if ((v = need(a, "name", "Missing service name", out)))
-			status = store_health_service(s, v, tag, json_is_true(json_get(a, "passing")), out);
+			status = store_health_service(s, v, &tags, json_is_true(json_get(a, "passing")), out);
 		break;
 	case RPC_HEALTH_NODE:
 		if ((v = need(a, "node", "Missing node name", out)))

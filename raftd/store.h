@@ -62,13 +62,19 @@ int store_restore(struct store *s, const char *json, size_t len, char *err, size
 
 int store_catalog_nodes(const struct store *s, struct buf *out);
 int store_catalog_services(const struct store *s, struct buf *out);
-/* tag may be NULL. */
-int store_catalog_service(const struct store *s, const char *name, const char *tag, struct buf *out);
-/* 404 with an empty body when the node is unknown. */
+/* ?tag= values: an instance must carry all of them. */
+struct store_tags {
+	const char *const *v;
+	size_t n;
+};
+/* tags may be NULL (no tag asked). */
+int store_catalog_service(const struct store *s, const char *name, const struct store_tags *tags, struct buf *out);
+/* 200 with "null" when the node is unknown, as Consul. */
 int store_catalog_node(const struct store *s, const char *node, struct buf *out);
+/* 404 with an empty body when the node is unknown. */
 int store_catalog_node_services(const struct store *s, const char *node, struct buf *out);
 /* passing: drop entries with any non-passing check (the node's own checks included). */
-int store_health_service(const struct store *s, const char *name, const char *tag, bool passing,
+int store_health_service(const struct store *s, const char *name, const struct store_tags *tags, bool passing,
 			 struct buf *out);
 int store_health_node(const struct store *s, const char *node, struct buf *out);
 int store_health_checks(const struct store *s, const char *service, struct buf *out);

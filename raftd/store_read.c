@@ -152,14 +152,17 @@ void render_check(struct jw *w, const struct node *n, const struct check *c)
 	jw_obj_close(w);
 }
 
-static bool tag_match(const struct svc *v, const char *tag)
+/* Consul's ?tag= (repeatable): the instance carries every one of them, case ignored. */
+static bool tags_match(const struct svc *v, const struct store_tags *want)
 {
-	if (!tag)
-		return true;
-	for (size_t i = 0; i < v->tags.n; i++)
-		if (!strcasecmp(v->tags.items[i], tag)) /* Consul's tag filter ignores case */
-			return true;
-	return false;
+	for (size_t k = 0; want && k < want->n; k++) {
+		bool has = false;
+		for (size_t i = 0; i < v->tags.n && !has; i++)
+			has = !strcasecmp(v->tags.items[i], want->v[k]);
+		if (!has)
+			return false;
+	}
+	return true;
 }
 
 /* Range [*begin, *end) of the by-service index holding `name`. */
@@ -223,7 +226,7 @@ int store_catalog_services(const struct store *s, struct buf *out)
 	return 200;
 }
 
-int store_catalog_service(const struct store *s, const char *name, const char *tag, struct buf *out)
+int store_catalog_service(const struct store *s, const char *name, const struct store_tags *tags, struct buf *out)
 {
 	size_t b, e;
 	services_named(s, name, &b, &e);
@@ -231,7 +234,7 @@ int store_catalog_service(const struct store *s, const char *name, const char *t
 	jw_init(&w, out);
 	jw_arr_open(&w);
 	for (size_t i = b; i < e; i++)
-		if (tag_match(s->services.v[i], tag))
+		if (tags_match(s->services.v[i], tags))
 			render_service_node(&w, s->services.v[i]);
 	jw_arr_close(&w);
 	jw_free(&w);
@@ -241,8 +244,12 @@ int store_catalog_service(const struct store *s, const char *name, const char *t
 int store_catalog_node(const struct store *s, const char *node, struct buf *out)
 {
 	const struct node *n = node_find(s, node);
-	if (!n)
-		return 404;
+	if (!n) {
+		/* Consul answers a node it does not know with a 200 and null (its CLI's
+		 * `catalog services -node` relies on it), unlike /v1/catalog/node-services. */
+		buf_append_str(out, "null");
+		return 200;
+	}
 	struct jw w;
 	jw_init(&w, out);
 	jw_obj_open(&w);
@@ -309,7 +316,7 @@ static const char *worst_status(const struct svc *v)
 	return names[worst];
 }
 
-int store_health_service(const struct store *s, const char *name, const char *tag, bool passing,
+int store_health_service(const struct store *s, const char *name, const struct store_tags *tags, bool passing,
 			 struct buf *out)
 {
 	size_t b, e;
@@ -319,7 +326,7 @@ int store_health_service(const struct store *s, const char *name, const char *ta
 	jw_arr_open(&w);
 	for (size_t i = b; i < e; i++) {
 		const struct svc *v = s->services.v[i];
-		if (!tag_match(v, tag) || (passing && strcmp(worst_status(v), "passing")))
+		if (!tags_match(v, tags) || (passing && strcmp(worst_status(v), "passing")))
 			continue;
 		const struct node *n = v->node;
 		jw_obj_open(&w);

@@ -55,12 +55,17 @@ static char *render(int (*fn)(const struct store *, struct buf *), const struct 
 	return buf_steal(&b, NULL);
 }
 
+/* The ?tag= values of one request. */
+#define TAGS(...)                                                                                 \
+	(&(struct store_tags){(const char *const[]){__VA_ARGS__},                                \
+			      sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)})
+
 static void test_catalog_service_render(void **state)
 {
 	struct store *s = two_nodes();
 	struct buf b;
 	buf_init(&b);
-	assert_int_equal(store_catalog_service(s, "web", "v1", &b), 200);
+	assert_int_equal(store_catalog_service(s, "web", TAGS("v1"), &b), 200);
 	assert_string_equal(b.data,
 			    "[{\"ID\":\"11111111-2222-3333-4444-555555555555\",\"Node\":\"n1\",\"Address\":\"10.0.0.1\","
 			    "\"Datacenter\":\"dc1\",\"TaggedAddresses\":{\"lan\":\"10.0.0.1\"},\"NodeMeta\":{\"rack\":\"r1\"},"
@@ -101,7 +106,10 @@ static void test_catalog_nodes_and_services(void **state)
 	assert_non_null(strstr(b.data, "\"Services\":{\"web1\":{\"ID\":\"web1\",\"Service\":\"web\",\"Tags\":[\"v1\"]"));
 	assert_non_null(strstr(b.data, "\"Port\":80,\"Weights\":{\"Passing\":1,\"Warning\":1}"));
 	buf_reset(&b);
-	assert_int_equal(store_catalog_node(s, "nosuch", &b), 404);
+	assert_int_equal(store_catalog_node(s, "nosuch", &b), 200);
+	assert_string_equal(b.data, "null");
+	buf_reset(&b);
+	assert_int_equal(store_catalog_node_services(s, "nosuch", &b), 404);
 	assert_int_equal(store_catalog_node_services(s, "n2", &b), 200);
 	assert_non_null(strstr(b.data, "\"Services\":[{\"ID\":\"web2\""));
 	buf_free(&b);
@@ -121,7 +129,7 @@ static void test_indexes_move(void **state)
 	assert_int_equal(store_index(s), 7);
 	struct buf b;
 	buf_init(&b);
-	store_catalog_service(s, "web", "v1", &b);
+	store_catalog_service(s, "web", TAGS("v1"), &b);
 	assert_non_null(strstr(b.data, "\"CreateIndex\":5,\"ModifyIndex\":5"));
 	/* a changed port: ModifyIndex moves, CreateIndex stays */
 	assert_int_equal(apply(s, 8,
@@ -131,7 +139,7 @@ static void test_indexes_move(void **state)
 			       "\"Tags\":[\"v1\"],\"Port\":8080}}"),
 			 200);
 	buf_reset(&b);
-	store_catalog_service(s, "web", "v1", &b);
+	store_catalog_service(s, "web", TAGS("v1"), &b);
 	assert_non_null(strstr(b.data, "\"ServicePort\":8080"));
 	assert_non_null(strstr(b.data, "\"CreateIndex\":5,\"ModifyIndex\":8"));
 	buf_reset(&b);
@@ -199,9 +207,16 @@ static void test_health_service_filters(void **state)
 	assert_string_equal(b.data, "[]");
 	buf_reset(&b);
 	/* tag filter, ignoring case as Consul does */
-	store_health_service(s, "web", "V2", false, &b);
+	store_health_service(s, "web", TAGS("V2"), false, &b);
 	assert_null(strstr(b.data, "web1"));
 	assert_non_null(strstr(b.data, "web2"));
+	buf_reset(&b);
+	/* repeated ?tag=: every one must be there */
+	store_health_service(s, "web", TAGS("v2", "v1"), false, &b);
+	assert_string_equal(b.data, "[]");
+	buf_reset(&b);
+	store_catalog_service(s, "web", TAGS("v1", "V1"), &b);
+	assert_non_null(strstr(b.data, "web1"));
 	buf_reset(&b);
 	assert_int_equal(store_health_checks(s, "web", &b), 200);
 	assert_non_null(strstr(b.data, "web1-alive"));

@@ -96,7 +96,7 @@ try:
     agents.append(c1)
     c1.start()
     check(up(c1, 4) and wait_for(lambda: status_is(server, "c1", 1), 10), "c1 joined the server")
-    check(wait_for(lambda: server.get_json("/v1/catalog/node/c1")[0] == 200, 10), "c1 is in the catalog")
+    check(wait_for(lambda: server.get_json("/v1/catalog/node/c1")[2], 10), "c1 is in the catalog")
     roles = list(c1.roles().values())
     os.kill(c1.proc.pid, signal.SIGKILL)
     c1.proc.wait(timeout=5)
