@@ -112,6 +112,11 @@ static bool env_true(const char *name)
 	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "t") == 0);
 }
 
+bool cli_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "-help") || !strcmp(arg, "--help");
+}
+
 int cli_bad_flag(const char *arg, const char *usage)
 {
 	const char *eq = strchr(arg, '=');
@@ -161,6 +166,18 @@ int cli_request(struct api *api, const char *method, const char *path, const cha
 	int rc = r.status == 200 ? 0 : cli_http_error(doing, &r);
 	api_response_free(&r);
 	return rc;
+}
+
+void cli_escape_query(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c))
+			buf_append_char(out, (char)c);
+		else
+			buf_appendf(out, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
 }
 
 void cli_escape_path(struct buf *out, const char *s)

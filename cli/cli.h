@@ -30,6 +30,8 @@ struct cli_http {
 /* If argv[*i] is one of the API options, takes it (and its value) into h and returns true;
  * *ok is false when it was malformed or refused (the error is printed). */
 bool cli_common_flag(int argc, char **argv, int *i, struct cli_http *h, bool *ok);
+/* Whether arg asks for help: -h, -help or --help. */
+bool cli_is_help(const char *arg);
 /* Reports an unknown flag the way Go's flag package does; returns 1 (the exit code). */
 int cli_bad_flag(const char *arg, const char *usage);
 /* Sets up the API client from the options and the environment (the token file read here),
@@ -43,6 +45,8 @@ int cli_request(struct api *api, const char *method, const char *path, const cha
 		const char *doing);
 /* Appends the percent-encoding of a URL path segment (slashes kept). */
 void cli_escape_path(struct buf *out, const char *s);
+/* Appends the percent-encoding of len bytes of s as a query value (unreserved kept). */
+void cli_escape_query(struct buf *out, const char *s, size_t len);
 
 int cmd_version(int argc, char **argv);
 int cmd_members(int argc, char **argv);

@@ -12,6 +12,60 @@ static const char catalog_usage[] = "Usage: consul catalog <subcommand> [options
 				    "    nodes        Lists all nodes in the given datacenter\n"
 				    "    services     Lists all registered services in a datacenter\n";
 
+/* -node-meta (repeatable key=value) and -filter, which catalog nodes and services share. */
+#define CATALOG_META_MAX 32
+struct catalog_query {
+	const char *meta[CATALOG_META_MAX];
+	int nmeta;
+	const char *filter;
+};
+
+/* Takes argv[*i] if it is one of the query flags (-near is refused: this agent computes no
+ * network coordinates). Returns 1 if taken, 0 if not, -1 on an error (printed). */
+static int catalog_query_flag(int argc, char **argv, int *i, struct catalog_query *q)
+{
+	const char *v;
+	if (cli_flag(argv[*i], "node-meta", &v)) {
+		if (!(v = cli_flag_value(argc, argv, i, v, "node-meta")))
+			return -1;
+		if (!strchr(v, '=')) {
+			fprintf(stderr, "invalid value \"%s\" for flag -node-meta: missing \"=\" in key=value\n", v);
+			return -1;
+		}
+		if (q->nmeta == CATALOG_META_MAX) {
+			fprintf(stderr, "-node-meta: at most %d pairs\n", CATALOG_META_MAX);
+			return -1;
+		}
+		q->meta[q->nmeta++] = v;
+		return 1;
+	}
+	if (cli_flag(argv[*i], "filter", &v))
+		return (q->filter = cli_flag_value(argc, argv, i, v, "filter")) ? 1 : -1;
+	if (cli_flag(argv[*i], "near", &v)) {
+		fprintf(stderr, "-near: this agent computes no network coordinates, so it cannot sort by distance\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Appends the query's parameters to path (which has none yet). */
+static void catalog_query_append(struct buf *path, const struct catalog_query *q)
+{
+	char sep = '?';
+	for (int k = 0; k < q->nmeta; k++) {
+		const char *eq = strchr(q->meta[k], '=');
+		buf_appendf(path, "%cnode-meta=", sep);
+		cli_escape_query(path, q->meta[k], (size_t)(eq - q->meta[k]));
+		buf_append_str(path, "%3A");
+		cli_escape_query(path, eq + 1, strlen(eq + 1));
+		sep = '&';
+	}
+	if (q->filter) {
+		buf_appendf(path, "%cfilter=", sep);
+		cli_escape_query(path, q->filter, strlen(q->filter));
+	}
+}
+
 /* GETs path and parses the JSON body; prints the error and returns NULL on failure. */
 static yajl_val catalog_get(const struct cli_http *http, const char *path, const char *what)
 {
@@ -62,11 +116,24 @@ static void join_strings(yajl_val arr, struct buf *out)
 
 static int catalog_services(int argc, char **argv)
 {
-	static const char usage[] = "Usage: consul catalog services [options]\n\n  -tags  -node=<name>  -http-addr=<addr>\n";
+	static const char usage[] = "Usage: consul catalog services [options]\n\n"
+				    "  Retrieves the list of services registered in a given datacenter.\n\n"
+				    "  -tags  -node=<name>  -node-meta=<key=value>  -filter=<expression>\n"
+				    "  -http-addr=<addr>  -token=<value>  -token-file=<path>  -datacenter=<name>  -stale\n";
 	struct cli_http http = CLI_HTTP_SERVER;
+	struct catalog_query q = {.nmeta = 0};
 	const char *node = NULL, *v;
 	bool tags = false, ok;
 	for (int i = 1; i < argc; i++) {
+		int taken = catalog_query_flag(argc, argv, &i, &q);
+		if (taken < 0)
+			return 1;
+		if (taken)
+			continue;
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return 0;
+		}
 		if (cli_flag(argv[i], "tags", &v))
 			tags = true;
 		else if (cli_flag(argv[i], "node", &v)) {
@@ -85,6 +152,7 @@ static int catalog_services(int argc, char **argv)
 		cli_escape_path(&path, node);
 	} else
 		buf_append_str(&path, "/v1/catalog/services");
+	catalog_query_append(&path, &q);
 	yajl_val v_all = catalog_get(&http, path.data, "services");
 	buf_free(&path);
 	if (!v_all)
@@ -120,11 +188,24 @@ static int catalog_services(int argc, char **argv)
 
 static int catalog_nodes(int argc, char **argv)
 {
-	static const char usage[] = "Usage: consul catalog nodes [options]\n\n  -detailed  -service=<name>  -http-addr=<addr>\n";
+	static const char usage[] = "Usage: consul catalog nodes [options]\n\n"
+				    "  Retrieves the list of nodes registered in a given datacenter.\n\n"
+				    "  -detailed  -service=<name>  -node-meta=<key=value>  -filter=<expression>\n"
+				    "  -http-addr=<addr>  -token=<value>  -token-file=<path>  -datacenter=<name>  -stale\n";
 	struct cli_http http = CLI_HTTP_SERVER;
+	struct catalog_query q = {.nmeta = 0};
 	const char *service = NULL, *v;
 	bool detailed = false, ok;
 	for (int i = 1; i < argc; i++) {
+		int taken = catalog_query_flag(argc, argv, &i, &q);
+		if (taken < 0)
+			return 1;
+		if (taken)
+			continue;
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return 0;
+		}
 		if (cli_flag(argv[i], "detailed", &v))
 			detailed = true;
 		else if (cli_flag(argv[i], "service", &v)) {
@@ -143,6 +224,7 @@ static int catalog_nodes(int argc, char **argv)
 		cli_escape_path(&path, service);
 	} else
 		buf_append_str(&path, "/v1/catalog/nodes");
+	catalog_query_append(&path, &q);
 	yajl_val nodes = catalog_get(&http, path.data, "nodes");
 	buf_free(&path);
 	if (!nodes)
@@ -194,9 +276,15 @@ static int catalog_datacenters(int argc, char **argv)
 {
 	struct cli_http http = CLI_HTTP_SERVER;
 	bool ok;
+	static const char usage[] = "Usage: consul catalog datacenters [options]\n\n"
+				    "  Retrieves the list of all known datacenters.\n";
 	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return 0;
+		}
 		if (!cli_common_flag(argc, argv, &i, &http, &ok))
-			return cli_bad_flag(argv[i], "Usage: consul catalog datacenters [options]\n");
+			return cli_bad_flag(argv[i], usage);
 		if (!ok)
 			return 1;
 	}
@@ -211,6 +299,10 @@ static int catalog_datacenters(int argc, char **argv)
 
 int cmd_catalog(int argc, char **argv)
 {
+	if (argc >= 2 && cli_is_help(argv[1])) {
+		fputs(catalog_usage, stdout);
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "services") == 0)
 		return catalog_services(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "nodes") == 0)

@@ -12,6 +12,13 @@
 int cmd_operator(int argc, char **argv);
 
 static const char operator_usage[] =
+	"Usage: consul operator <subcommand> [options]\n\n"
+	"  Provides cluster-level tools for Consul operators, such as interacting with\n"
+	"  the Raft subsystem.\n\n"
+	"Subcommands:\n"
+	"    raft    Provides cluster-level tools for Consul operators\n";
+
+static const char raft_usage[] =
 	"Usage: consul operator raft <subcommand> [options]\n\n"
 	"  The Raft operator command is used to interact with Consul's Raft subsystem.\n\n"
 	"Subcommands:\n"
@@ -152,17 +159,24 @@ out:
 	return rc;
 }
 
+/* A parent command: its usage on stdout for -h (exit 0), on stderr otherwise (exit 1), as
+ * Consul's CLI answers a command that needs a subcommand. */
+static int parent_usage(int argc, char **argv, const char *usage)
+{
+	bool help = argc >= 2 && cli_is_help(argv[1]);
+	if (argc >= 2 && !help)
+		fprintf(stderr, "unknown subcommand \"%s\"\n", argv[1]);
+	fputs(usage, help ? stdout : stderr);
+	return help ? 0 : 1;
+}
+
 int cmd_operator(int argc, char **argv)
 {
-	if (argc >= 3 && strcmp(argv[1], "raft") == 0) {
-		if (strcmp(argv[2], "list-peers") == 0)
-			return list_peers(argc - 2, argv + 2);
-		if (strcmp(argv[2], "remove-peer") == 0)
-			return remove_peer(argc - 2, argv + 2);
-	}
-	fputs(operator_usage, argc >= 2 && (cli_flag(argv[1], "h", &(const char *){0}) ||
-					    cli_flag(argv[1], "help", &(const char *){0}))
-				      ? stdout
-				      : stderr);
-	return 1;
+	if (argc < 2 || strcmp(argv[1], "raft") != 0)
+		return parent_usage(argc, argv, operator_usage);
+	if (argc >= 3 && strcmp(argv[2], "list-peers") == 0)
+		return list_peers(argc - 2, argv + 2);
+	if (argc >= 3 && strcmp(argv[2], "remove-peer") == 0)
+		return remove_peer(argc - 2, argv + 2);
+	return parent_usage(argc - 1, argv + 1, raft_usage);
 }

@@ -7,8 +7,30 @@
 
 int cmd_version(int argc, char **argv)
 {
-	const char *v;
-	bool json = argc > 1 && cli_flag(argv[1], "format", &v) && v && strcmp(v, "json") == 0;
+	static const char usage[] = "Usage: consul version [options]\n\n"
+				    "  Shows the Consul version\n\n"
+				    "  -format=<string>  Output format {pretty|json} (default: pretty)\n";
+	const char *v, *format = "pretty";
+	for (int i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (cli_flag(argv[i], "format", &v)) {
+			if (!(format = cli_flag_value(argc, argv, &i, v, "format")))
+				return 1;
+		} else if (argv[i][0] == '-') {
+			return cli_bad_flag(argv[i], usage);
+		} else {
+			fprintf(stderr, "Too many arguments (expected 0, got %d)\n", argc - i);
+			return 1;
+		}
+	}
+	if (strcmp(format, "pretty") && strcmp(format, "json")) {
+		fprintf(stderr, "Invalid format, valid formats are {pretty|json}\n");
+		return 1;
+	}
+	bool json = !strcmp(format, "json");
 	if (json) {
 		printf("{\n    \"Version\": \"%s\",\n    \"Revision\": \"consul-c-%s\",\n    \"Prerelease\": \"\",\n"
 		       "    \"RPC\": {\n        \"Default\": 2,\n        \"Min\": 2,\n        \"Max\": 3\n    }\n}\n",

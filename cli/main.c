@@ -1,4 +1,5 @@
 /* main.c: the `consul` command: one binary, subcommands as Consul's CLI names them. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,56 @@ static const struct {
 	{"version", cmd_version, "Prints the Consul version"},
 };
 
+/* Subcommand words under each command, for help: `consul kv get foo -h` is kv get's help. */
+static const char *const subcommand_tree[][4] = {
+	{"kv", "get put delete export import", NULL},
+	{"catalog", "services nodes datacenters", NULL},
+	{"operator", "raft", "raft list-peers remove-peer"},
+	{"snapshot", "save restore inspect", NULL},
+	{"services", "register deregister", NULL},
+};
+
+static bool word_in(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && *p;) {
+		const char *sp = strchr(p, ' ');
+		size_t len = sp ? (size_t)(sp - p) : strlen(p);
+		if (len == n && !strncmp(p, word, n))
+			return true;
+		p = sp ? sp + 1 : NULL;
+	}
+	return false;
+}
+
+/* Consul's CLI (mitchellh/cli) shows a command's help for -h, -help or --help anywhere before
+ * "--", on stdout, exit 0: argv is rewritten to the command, its subcommand words and "-h". */
+static int help_argv(int argc, char **argv, char **out)
+{
+	bool help = false;
+	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+		help = help || !strcmp(argv[i], "-h") || !strcmp(argv[i], "-help") || !strcmp(argv[i], "--help");
+	if (!help)
+		return 0;
+	int n = 0;
+	out[n++] = argv[1];
+	for (size_t t = 0; t < sizeof subcommand_tree / sizeof subcommand_tree[0]; t++) {
+		if (strcmp(subcommand_tree[t][0], argv[1]))
+			continue;
+		if (argc > 2 && word_in(argv[2], subcommand_tree[t][1])) {
+			out[n++] = argv[2];
+			const char *deeper = subcommand_tree[t][2];
+			size_t wl = strlen(argv[2]);
+			if (deeper && !strncmp(deeper, argv[2], wl) && deeper[wl] == ' ' && argc > 3 &&
+			    word_in(argv[3], deeper + wl + 1))
+				out[n++] = argv[3];
+		}
+	}
+	out[n++] = "-h";
+	out[n] = NULL;
+	return n;
+}
+
 static int usage(FILE *out)
 {
 	fprintf(out, "Usage: consul [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n");
@@ -48,9 +99,13 @@ int main(int argc, char **argv)
 		name = "version";
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-help") == 0 || strcmp(name, "-h") == 0)
 		return usage(stdout);
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(name, commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+	char *help[6];
+	int nhelp = strcmp(name, "agent") ? help_argv(argc, argv, help) : 0;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(name, commands[i].name))
+			continue;
+		return nhelp ? commands[i].run(nhelp, help) : commands[i].run(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "consul: unknown command \"%s\"\n", name);
 	return usage(stderr);
 }

@@ -19,7 +19,7 @@
 	X(CATALOG_DEREGISTER, 4, "raftd")  /* {"Node","ServiceID"?,"CheckID"?} -> true */          \
 	X(CATALOG_NODES, 5, "raftd")       /* {} -> /v1/catalog/nodes body */                      \
 	X(CATALOG_SERVICES, 6, "raftd")    /* {} -> /v1/catalog/services body */                   \
-	X(CATALOG_SERVICE, 7, "raftd")     /* {"name","tags"?} -> /v1/catalog/service/:name */     \
+	X(CATALOG_SERVICE, 7, "raftd")     /* {"name"|"all","tags"?} -> /v1/catalog/service/:name */\
 	X(CATALOG_NODE, 8, "raftd")        /* {"node"} -> /v1/catalog/node/:node, null if none */  \
 	X(HEALTH_SERVICE, 9, "raftd")      /* {"name","tags"?,"passing"?} -> /v1/health/service */ \
 	X(HEALTH_NODE, 10, "raftd")        /* {"node"} -> /v1/health/node/:node */                 \

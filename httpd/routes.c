@@ -590,7 +590,17 @@ static void h_catalog_nodes(struct route_ctx *c)
 
 static void h_catalog_services(struct route_ctx *c)
 {
-	begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICES, true);
+	if (!route_has_param(c->rr, "filter") && !route_has_param(c->rr, "node-meta")) {
+		begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICES, true);
+		return;
+	}
+	/* Consul filters the service instances (ServiceNode fields, their node's meta), then lists
+	 * what is left by name: ask for every instance, filter, and fold them into the map. */
+	if (!begin_read(c, ROUTE_PEER_RAFT, RPC_CATALOG_SERVICE, true))
+		return;
+	jw_kv_bool(&c->w, "all", true);
+	list_filter(c, NULL, "NodeMeta");
+	c->p->render = ROUTE_RENDER_SERVICES_MAP;
 }
 
 static void h_catalog_service(struct route_ctx *c)
@@ -1439,6 +1449,93 @@ static void render_filtered(const struct route_plan *plan, const struct rpc_repl
 	buf_free(&filtered);
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Folds a list of service instances (sorted by name, as raftd lists them) into
+ * /v1/catalog/services' map: each name with the union of its instances' tags, sorted. */
+static int fold_services(const char *list, size_t len, bool pretty, struct buf *out)
+{
+	char err[128];
+	yajl_val v = json_parse(list, len, err, sizeof err);
+	if (!YAJL_IS_ARRAY(v)) {
+		yajl_tree_free(v);
+		return -1;
+	}
+	struct buf body;
+	buf_init(&body);
+	struct jw w;
+	jw_init(&w, &body);
+	jw_obj_open(&w);
+	size_t n = json_arr_len(v);
+	const char **tags = calloc(1, sizeof *tags);
+	size_t ntags = 0, cap = 1;
+	for (size_t i = 0; i < n && tags;) {
+		const char *name = json_str(json_get(json_arr_at(v, i), "ServiceName"));
+		ntags = 0;
+		for (; i < n && tags; i++) {
+			yajl_val inst = json_arr_at(v, i);
+			const char *other = json_str(json_get(inst, "ServiceName"));
+			if (!name || !other || strcmp(name, other))
+				break;
+			yajl_val t = json_get(inst, "ServiceTags");
+			for (size_t k = 0; k < json_arr_len(t) && tags; k++) {
+				if (ntags == cap) {
+					const char **more = realloc(tags, 2 * cap * sizeof *tags);
+					if (!more) {
+						free(tags);
+						tags = NULL;
+						break;
+					}
+					tags = more;
+					cap *= 2;
+				}
+				tags[ntags++] = json_str(json_arr_at(t, k)) ? json_str(json_arr_at(t, k)) : "";
+			}
+		}
+		if (!name) {
+			i++;
+			continue;
+		}
+		if (tags && ntags)
+			qsort(tags, ntags, sizeof *tags, str_ptr_cmp);
+		jw_key(&w, name);
+		jw_arr_open(&w);
+		for (size_t k = 0; tags && k < ntags; k++)
+			if (k == 0 || strcmp(tags[k], tags[k - 1]))
+				jw_str(&w, tags[k]);
+		jw_arr_close(&w);
+	}
+	jw_obj_close(&w);
+	jw_free(&w);
+	int rc = tags ? 0 : -1;
+	free(tags);
+	yajl_tree_free(v);
+	if (rc == 0) {
+		if (pretty)
+			pretty_json(out, body.data, body.len);
+		else
+			buf_append(out, body.data, body.len);
+	}
+	buf_free(&body);
+	return rc;
+}
+
+static void render_services_map(const struct route_plan *plan, const struct rpc_reply *reply,
+				struct http_response *resp)
+{
+	struct buf filtered;
+	buf_init(&filtered);
+	resp->content_type = "application/json";
+	if ((plan->filter && filter_apply(plan->filter, reply->body, reply->body_len, NULL, &filtered) < 0) ||
+	    fold_services(plan->filter ? filtered.data : reply->body, plan->filter ? filtered.len : reply->body_len,
+			  plan->pretty, &resp->body) < 0)
+		http_response_text(resp, 500, "rpc error: malformed reply");
+	buf_free(&filtered);
+}
+
 void route_render(const struct config *cfg, const struct route_plan *plan, const struct rpc_reply *reply,
 		  struct http_response *resp)
 {
@@ -1475,6 +1572,9 @@ void route_render(const struct config *cfg, const struct route_plan *plan, const
 	case ROUTE_RENDER_EMPTY:
 	case ROUTE_RENDER_JOIN:
 	case ROUTE_RENDER_FORCE_LEAVE:
+		break;
+	case ROUTE_RENDER_SERVICES_MAP:
+		render_services_map(plan, reply, resp);
 		break;
 	case ROUTE_RENDER_KV_RAW:
 		render_kv_raw(reply, resp);

@@ -43,6 +43,7 @@ enum route_render {
 	ROUTE_RENDER_AGENT_HEALTH, /* /v1/agent/health/service/...: 200, 429 or 503 by AggregatedStatus */
 	ROUTE_RENDER_JOIN,       /* 200 and no body; a failed join is a 500 with memberlist's error text */
 	ROUTE_RENDER_FORCE_LEAVE, /* 200 and no body; an unknown node is Consul's 500 "No node found" */
+	ROUTE_RENDER_SERVICES_MAP, /* 200: a (filtered) list of service instances as /v1/catalog/services' map */
 };
 
 struct route_param {

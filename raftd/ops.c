@@ -145,7 +145,9 @@ int ops_read(const struct store *s, unsigned op, const char *args, size_t len, s
 		status = store_catalog_services(s, out);
 		break;
 	case RPC_CATALOG_SERVICE:
-		if ((v = need(a, "name", "Missing service name", out)))
+		if (json_is_true(json_get(a, "all")))
+			status = store_catalog_service(s, NULL, &tags, out);
+		else if ((v = need(a, "name", "Missing service name", out)))
 			status = store_catalog_service(s, v, &tags, out);
 		break;
 	case RPC_CATALOG_NODE:

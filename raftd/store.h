@@ -67,7 +67,7 @@ struct store_tags {
 	const char *const *v;
 	size_t n;
 };
-/* tags may be NULL (no tag asked). */
+/* tags may be NULL (no tag asked); name NULL: every instance of every service, by name. */
 int store_catalog_service(const struct store *s, const char *name, const struct store_tags *tags, struct buf *out);
 /* 200 with "null" when the node is unknown, as Consul. */
 int store_catalog_node(const struct store *s, const char *node, struct buf *out);

@@ -228,8 +228,9 @@ int store_catalog_services(const struct store *s, struct buf *out)
 
 int store_catalog_service(const struct store *s, const char *name, const struct store_tags *tags, struct buf *out)
 {
-	size_t b, e;
-	services_named(s, name, &b, &e);
+	size_t b = 0, e = s->services.n;
+	if (name)
+		services_named(s, name, &b, &e);
 	struct jw w;
 	jw_init(&w, out);
 	jw_arr_open(&w);
